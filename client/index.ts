@@ -1,0 +1,2 @@
+/** `tandem/client`: the browser client. */
+export * from '../src/index.js';

@@ -1,0 +1,2 @@
+/** `tandem/server`: the Node server. */
+export * from '../src/index.js';

@@ -1,0 +1,86 @@
+import { CloseCodes } from './close-codes.js';
+
+/**
+ * Every error Tandem raises carries a stable string `code`, listed here and in the README.
+ * Match on `code` (or use the `is…`/`closeCodeOf` helpers), not on `instanceof`: when both the
+ * ESM and the CJS build are loaded, the classes exist twice.
+ */
+export const ErrorCodes = {
+  // RFC 6455 framing (a peer's fault → ProtocolError with a closeCode)
+  InvalidOpcode: 'ERR_INVALID_OPCODE',
+  UnexpectedRsv: 'ERR_UNEXPECTED_RSV',
+  ExpectedMask: 'ERR_EXPECTED_MASK',
+  UnexpectedMask: 'ERR_UNEXPECTED_MASK',
+  ControlFrameTooLong: 'ERR_CONTROL_FRAME_TOO_LONG',
+  FragmentedControlFrame: 'ERR_FRAGMENTED_CONTROL_FRAME',
+  UnexpectedContinuation: 'ERR_UNEXPECTED_CONTINUATION',
+  ExpectedContinuation: 'ERR_EXPECTED_CONTINUATION',
+  NonMinimalLength: 'ERR_NON_MINIMAL_LENGTH',
+  InvalidLength: 'ERR_INVALID_LENGTH',
+  MessageTooBig: 'ERR_MESSAGE_TOO_BIG',
+  TooManyFragments: 'ERR_TOO_MANY_FRAGMENTS',
+  InvalidUtf8: 'ERR_INVALID_UTF8',
+  InvalidCloseCode: 'ERR_INVALID_CLOSE_CODE',
+  InvalidClosePayload: 'ERR_INVALID_CLOSE_PAYLOAD',
+  InflateFailed: 'ERR_INFLATE_FAILED',
+  DataAfterClose: 'ERR_DATA_AFTER_CLOSE',
+  // connection lifecycle
+  CloseTimeout: 'ERR_CLOSE_TIMEOUT',
+  SlowConsumer: 'ERR_SLOW_CONSUMER',
+  // local misuse
+  InvalidState: 'ERR_INVALID_STATE',
+  InvalidArgument: 'ERR_INVALID_ARGUMENT',
+  QueueFull: 'ERR_QUEUE_FULL',
+  // typed protocol (envelopes)
+  InvalidEnvelope: 'ERR_INVALID_ENVELOPE',
+  UnsupportedVersion: 'ERR_UNSUPPORTED_VERSION',
+  UnknownResponse: 'ERR_UNKNOWN_RESPONSE',
+  Disconnected: 'ERR_DISCONNECTED',
+} as const;
+
+/** A code from {@link ErrorCodes}. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Base class of every Tandem error. */
+export class TandemError extends Error {
+  /** Stable, machine-readable identifier, e.g. `ERR_INVALID_OPCODE`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * A peer broke the protocol. `closeCode` is the close code the connection is failed with;
+ * exactly one place per end (the socket owner) turns it into a close frame.
+ */
+export class ProtocolError extends TandemError {
+  /** Marks the class across duplicate module copies (ESM + CJS) for {@link isProtocolError}. */
+  readonly isProtocolError = true as const;
+  readonly closeCode: number;
+
+  constructor(code: string, message: string, closeCode: number = CloseCodes.ProtocolError) {
+    super(code, message);
+    this.closeCode = closeCode;
+  }
+}
+
+/** Local misuse: an operation that the current state does not allow (send after close…). */
+export class StateError extends TandemError {
+  constructor(message: string, code: string = ErrorCodes.InvalidState) {
+    super(code, message);
+  }
+}
+
+/** Is `err` a {@link ProtocolError} (from any copy of this module)? */
+export function isProtocolError(err: unknown): err is ProtocolError {
+  return typeof err === 'object' && err !== null && (err as { isProtocolError?: unknown }).isProtocolError === true;
+}
+
+/** The close code an error causes, or `undefined` when it is not a protocol error. */
+export function closeCodeOf(err: unknown): number | undefined {
+  return isProtocolError(err) ? err.closeCode : undefined;
+}

@@ -1,0 +1,7 @@
+/**
+ * `tandem`: the shared protocol module. Pure TypeScript, no I/O; imported by both ends.
+ * (The RFC 6455 engine in ./rfc6455 is deliberately not re-exported: the browser never needs it.)
+ */
+export * from './close-codes.js';
+export * from './errors.js';
+export * from './scheduler.js';

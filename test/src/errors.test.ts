@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { CloseCodes, isFatalCloseCode, isValidWireCloseCode } from '../../src/close-codes.js';
+import { ErrorCodes, ProtocolError, StateError, closeCodeOf, isProtocolError } from '../../src/errors.js';
+
+describe('close codes', () => {
+  it('accepts exactly the codes RFC 6455 §7.4 allows on the wire', () => {
+    const allowed = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999];
+    const refused = [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535, 1000.5];
+    for (const code of allowed) expect(isValidWireCloseCode(code), String(code)).toBe(true);
+    for (const code of refused) expect(isValidWireCloseCode(code), String(code)).toBe(false);
+  });
+
+  it('names the do-not-come-back codes', () => {
+    expect(isFatalCloseCode(CloseCodes.PolicyViolation)).toBe(true);
+    expect(isFatalCloseCode(4400)).toBe(true);
+    expect(isFatalCloseCode(4499)).toBe(true);
+    expect(isFatalCloseCode(4500)).toBe(false);
+    expect(isFatalCloseCode(CloseCodes.ServiceRestart)).toBe(false);
+  });
+});
+
+describe('errors', () => {
+  it('ProtocolError carries code and closeCode, found without instanceof', () => {
+    const err = new ProtocolError(ErrorCodes.InvalidUtf8, 'bad text', CloseCodes.InvalidPayload);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.name).toBe('ProtocolError');
+    expect(err.code).toBe('ERR_INVALID_UTF8');
+    expect(closeCodeOf(err)).toBe(1007);
+    // a structurally identical object from another module copy
+    expect(isProtocolError({ isProtocolError: true, closeCode: 1002 })).toBe(true);
+    expect(closeCodeOf(new StateError('closed'))).toBeUndefined();
+    expect(new StateError('closed').code).toBe('ERR_INVALID_STATE');
+  });
+});
