@@ -1,0 +1,2 @@
+/** `tandem` command line (see bin/tandem.mjs). */
+export {};
