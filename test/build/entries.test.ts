@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// Runs against the built package (npm test builds first): what a user's import/require resolves to.
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as {
+  exports: Record<string, Record<string, string> | string>;
+  dependencies: Record<string, string>;
+};
+
+// Resolve through the package's own exports map, in a fresh Node process (not vitest's resolver).
+function nodeEval(code: string, type: 'module' | 'commonjs', conditions: string[] = []): string {
+  const args = [...conditions.map((c) => `--conditions=${c}`), `--input-type=${type}`, '-e', code];
+  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+describe('package entries (built)', () => {
+  it('has every file the exports map names', () => {
+    for (const [entry, target] of Object.entries(pkg.exports)) {
+      const files = typeof target === 'string' ? [target] : Object.values(target);
+      for (const file of files) expect(existsSync(`${root}/${file}`), `${entry} → ${file}`).toBe(true);
+    }
+  });
+
+  it('depends on eventemitter3 alone at run time', () => {
+    expect(Object.keys(pkg.dependencies)).toEqual(['eventemitter3']);
+  });
+
+  it.each(['tandem', 'tandem/client', 'tandem/server'])('imports and requires %s with the same exports', (entry) => {
+    const esm = nodeEval(`import * as m from '${entry}'; console.log(Object.keys(m).sort().join(','))`, 'module');
+    const cjs = nodeEval(`console.log(Object.keys(require('${entry}')).sort().join(','))`, 'commonjs');
+    expect(esm.length).toBeGreaterThan(0);
+    expect(cjs).toBe(esm);
+    expect(esm.split(',')).toContain('CloseCodes');
+  });
+
+  it('tandem/server under the browser condition throws a clear error', () => {
+    expect(() => nodeEval(`await import('tandem/server')`, 'module', ['browser'])).toThrow(/tandem\/server runs on Node\.js only/);
+  });
+
+  it('the shared entry does not contain the RFC 6455 engine or Node imports', () => {
+    const esm = readFileSync(`${root}/dist/index.js`, 'utf8');
+    expect(esm).not.toMatch(/from ['"]node:/);
+    expect(esm).not.toMatch(/rfc6455/);
+  });
+});
