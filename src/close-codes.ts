@@ -28,6 +28,10 @@ export const CloseCodes = {
   TlsHandshake: 1015,
   HeartbeatTimeout: 4000,
   HelloTimeout: 4001,
+  /** Browsers may only send 1000 and 3000-4999: the client's stand-ins for 1003, 1007 and 1008. */
+  ClientUnsupportedData: 4003,
+  ClientInvalidPayload: 4007,
+  ClientPolicyViolation: 4008,
   Unauthorized: 4401,
   Forbidden: 4403,
 } as const;

@@ -23,6 +23,9 @@ export const ErrorCodes = {
   InvalidCloseCode: 'ERR_INVALID_CLOSE_CODE',
   InvalidClosePayload: 'ERR_INVALID_CLOSE_PAYLOAD',
   InflateFailed: 'ERR_INFLATE_FAILED',
+  // extension negotiation (RFC 6455 §9.1, RFC 7692 §5)
+  InvalidExtensionHeader: 'ERR_INVALID_EXTENSION_HEADER',
+  ExtensionNegotiationFailed: 'ERR_EXTENSION_NEGOTIATION_FAILED',
   DataAfterClose: 'ERR_DATA_AFTER_CLOSE',
   // connection lifecycle
   CloseTimeout: 'ERR_CLOSE_TIMEOUT',
@@ -36,6 +39,7 @@ export const ErrorCodes = {
   UnsupportedVersion: 'ERR_UNSUPPORTED_VERSION',
   UnknownResponse: 'ERR_UNKNOWN_RESPONSE',
   Disconnected: 'ERR_DISCONNECTED',
+  InvalidPayload: 'ERR_INVALID_PAYLOAD',
 } as const;
 
 /** A code from {@link ErrorCodes}. */
