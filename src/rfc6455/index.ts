@@ -1,2 +1,36 @@
-/** The sans-I/O RFC 6455 engine. Internal: imported by server/ and tests, never by client/. */
-export {};
+/**
+ * The sans-I/O RFC 6455 engine. Internal: imported by server/, tests and benchmarks, never by
+ * client/ (the browser has its own WebSocket).
+ *
+ * - {@link Connection} — the state machine a socket owner drives: `receive(chunk)` in,
+ *   {@link ConnectionHandler} callbacks (`write`, `message`, `ping`, `pong`, `closeFrame`, `error`) out.
+ * - {@link FrameParser} — the streaming parser it uses (exported for tests and benchmarks).
+ * - {@link encodeFrame} / {@link encodeFrameParts} — `[header, payload]` for pre-encoded broadcast frames;
+ *   {@link encodeClosePayload}; {@link randomMaskKey}.
+ * - {@link applyMask}, {@link isValidUtf8}, {@link Utf8Validator}, {@link Opcodes}, {@link DEFAULTS}.
+ *
+ * Deviations from the first sketch of this API: `Connection.wasClean`; `send` defaults to binary;
+ * protocol-error close frames carry the code only; `closing-remote` is transient (the engine
+ * echoes a peer's close at once).
+ */
+export { Connection } from './connection.js';
+export type { ConnectionHandler, ConnectionOptions, ConnectionState, Role, SendOptions } from './connection.js';
+export { FrameParser } from './frame-parser.js';
+export type { FrameParserOptions, FrameParserSink } from './frame-parser.js';
+export { encodeClosePayload, encodeFrame, encodeFrameParts, randomMaskKey } from './frame-writer.js';
+export type { EncodeFrameOptions } from './frame-writer.js';
+export { applyMask, applyMaskBytewise } from './mask.js';
+export { Utf8Validator, decodeUtf8, encodeUtf8, isValidUtf8, truncateUtf8 } from './utf8.js';
+export { ByteQueue } from './byte-queue.js';
+export { FragmentBuffer } from './fragment-buffer.js';
+export {
+  DEFAULTS,
+  MAX_CLOSE_REASON_BYTES,
+  MAX_CONTROL_PAYLOAD_BYTES,
+  Opcodes,
+  isControlOpcode,
+  isKnownOpcode,
+} from './constants.js';
+export type { Opcode } from './constants.js';
+// Extension header parsing and permessage-deflate negotiation (owned by the permessage-deflate work).
+export * from './extensions.js';

@@ -1,0 +1,114 @@
+/**
+ * The parser's input buffer: a list of received chunks, never concatenated per byte. Reading bytes
+ * that sit in one chunk returns a view of that chunk; only a read that spans chunks copies.
+ */
+
+const EMPTY = new Uint8Array(0);
+
+/** FIFO of byte chunks with view-first reads. */
+export class ByteQueue {
+  private chunks: Uint8Array[] = [];
+  /** Index of the first chunk still holding unread bytes. */
+  private head = 0;
+  /** Bytes already read from `chunks[head]`. */
+  private offset = 0;
+  private bytes = 0;
+
+  /** Unread bytes. */
+  get length(): number {
+    return this.bytes;
+  }
+
+  /** Chunks holding unread bytes (what the buffered-chunk bound is about). */
+  get chunkCount(): number {
+    return this.chunks.length - this.head;
+  }
+
+  /** Append a chunk (kept by reference: the caller hands it over). */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+  }
+
+  /** The unread byte at `index` (0 = next); `index` must be below `length`. */
+  byteAt(index: number): number {
+    let position = this.offset + index;
+    for (let c = this.head; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      if (position < chunk.length) return chunk[position]!;
+      position -= chunk.length;
+    }
+    throw new RangeError('ByteQueue.byteAt past the end');
+  }
+
+  /** Drop the next `n` unread bytes (`n` ≤ `length`). */
+  skip(n: number): void {
+    this.bytes -= n;
+    while (n > 0) {
+      const chunk = this.chunks[this.head]!;
+      const available = chunk.length - this.offset;
+      if (n < available) {
+        this.offset += n;
+        return;
+      }
+      n -= available;
+      this.dropHead();
+    }
+  }
+
+  /** Remove and return the next `n` bytes (`n` ≤ `length`): a view when they sit in one chunk. */
+  consume(n: number): Uint8Array {
+    if (n === 0) return EMPTY;
+    const chunk = this.chunks[this.head]!;
+    const end = this.offset + n;
+    if (end <= chunk.length) {
+      const view = chunk.subarray(this.offset, end);
+      this.bytes -= n;
+      if (end === chunk.length) this.dropHead();
+      else this.offset = end;
+      return view;
+    }
+    const copy = new Uint8Array(n);
+    this.readInto(copy, 0, n);
+    return copy;
+  }
+
+  /** Remove the next `n` bytes (`n` ≤ `length`), copying them into `target` at `targetOffset`. */
+  readInto(target: Uint8Array, targetOffset: number, n: number): void {
+    this.bytes -= n;
+    while (n > 0) {
+      const chunk = this.chunks[this.head]!;
+      const take = Math.min(n, chunk.length - this.offset);
+      target.set(chunk.subarray(this.offset, this.offset + take), targetOffset);
+      targetOffset += take;
+      n -= take;
+      if (this.offset + take === chunk.length) this.dropHead();
+      else this.offset += take;
+    }
+  }
+
+  /** Forget everything (after an error or the end of the connection). */
+  clear(): void {
+    this.chunks = [];
+    this.head = 0;
+    this.offset = 0;
+    this.bytes = 0;
+  }
+
+  private dropHead(): void {
+    this.offset = 0;
+    this.head++;
+    if (this.head === this.chunks.length) {
+      this.chunks.length = 0;
+      this.head = 0;
+    } else {
+      // Release the consumed chunk now rather than when the array is next emptied.
+      this.chunks[this.head - 1] = EMPTY;
+      if (this.head >= 64) {
+        this.chunks.splice(0, this.head);
+        this.head = 0;
+      }
+    }
+  }
+}

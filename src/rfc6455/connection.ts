@@ -1,0 +1,291 @@
+/**
+ * The RFC 6455 connection state machine, sans-I/O: bytes in through {@link Connection.receive},
+ * events and bytes out through a {@link ConnectionHandler}. It owns the close handshake (§7),
+ * auto-pong (§5.5.2) and the one place where a protocol error becomes a close frame.
+ */
+import { CloseCodes, isValidWireCloseCode } from '../close-codes.js';
+import { ErrorCodes, ProtocolError, StateError, TandemError } from '../errors.js';
+import { DEFAULTS, MAX_CONTROL_PAYLOAD_BYTES, Opcodes } from './constants.js';
+import { FrameParser } from './frame-parser.js';
+import { encodeClosePayload, encodeFrameParts, randomMaskKey } from './frame-writer.js';
+import { decodeUtf8, isValidUtf8 } from './utf8.js';
+
+/** Which end of the connection this engine is. */
+export type Role = 'client' | 'server';
+
+/**
+ * `open`: both directions work. `closing-local`: we sent a close frame and wait for the peer's
+ * (we may still receive). `closing-remote`: the peer's close frame arrived and ours is not sent
+ * yet — transient, the engine echoes at once. `closed`: nothing more is sent or received.
+ */
+export type ConnectionState = 'open' | 'closing-local' | 'closing-remote' | 'closed';
+
+/** What the driver (the socket owner) supplies; the engine calls these synchronously. */
+export interface ConnectionHandler {
+  /** Bytes for the wire, in order: `[header, payload]`, so a payload is never copied to be framed. */
+  write(chunks: readonly Uint8Array[]): void;
+  /**
+   * A complete data message. `data` may be a view of a received chunk (the engine never reuses
+   * buffers). `compressed`: RSV1 was set (only with `rsv1Allowed`) — the engine did not validate
+   * UTF-8 and applied maxPayload to the compressed size; the driver inflates and validates.
+   */
+  message(data: Uint8Array, isBinary: boolean, compressed: boolean): void;
+  /** A ping arrived; the pong (same payload) is already written unless `autoPong` is false. */
+  ping(payload: Uint8Array): void;
+  /** A pong arrived. */
+  pong(payload: Uint8Array): void;
+  /**
+   * The peer's close frame arrived (code 1005 when it had no payload). If the peer started closing,
+   * the engine has already echoed the code (RFC 6455 §5.5.1). State is now `closed` either way;
+   * RFC 6455 §7.1.1: a server now ends the TCP connection, a client waits for the server to.
+   */
+  closeFrame(code: number, reason: string): void;
+  /**
+   * The peer broke the protocol: unless we had already sent one, the engine has written a close
+   * frame carrying `err.closeCode` (code only, no reason) and moved to `closed`; everything
+   * received afterwards is ignored. The driver then ends the TCP connection.
+   */
+  error(err: ProtocolError): void;
+}
+
+/** Engine options. */
+export interface ConnectionOptions {
+  role: Role;
+  /** Largest data message, across fragments, checked as soon as a length is known. @default 104857600 */
+  maxPayload?: number;
+  /** Most frames per data message. @default 100000 */
+  maxFragments?: number;
+  /** RSV1 may be set on the first frame of a data message (permessage-deflate). @default false */
+  rsv1Allowed?: boolean;
+  /** Answer pings automatically; set false to apply backpressure and call `pong()` yourself. @default true */
+  autoPong?: boolean;
+  /** Whole-message UTF-8 check to use instead of the engine's (e.g. node:buffer `isUtf8`). */
+  isUtf8?: (bytes: Uint8Array) => boolean;
+  /** Fills a 4-byte client mask key; the default draws from `crypto.getRandomValues`. */
+  randomMask?: (key: Uint8Array) => void;
+}
+
+/** Options of {@link Connection.send}. */
+export interface SendOptions {
+  /** Binary (opcode 2) or text (opcode 1); ignored on continuation frames. @default true */
+  binary?: boolean;
+  /** `false` starts or continues a fragmented message; the next `send` continues it. @default true */
+  fin?: boolean;
+  /** Set RSV1 on the first frame: the driver has already deflated `data`. @default false */
+  compress?: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** One RFC 6455 connection endpoint. */
+export class Connection {
+  /** Which end this is: a server expects masked frames and sends unmasked ones, a client the reverse. */
+  readonly role: Role;
+  private readonly handler: ConnectionHandler;
+  private readonly parser: FrameParser;
+  private readonly autoPong: boolean;
+  private readonly isUtf8: (bytes: Uint8Array) => boolean;
+  private readonly randomMask: ((key: Uint8Array) => void) | null;
+  private readonly maskKey = new Uint8Array(4);
+  private current: ConnectionState = 'open';
+  private closeSent = false;
+  private closeReceived = false;
+  /** A fragmented message we are sending is in progress: the next data frame is a continuation. */
+  private sendingFragments = false;
+
+  constructor(handler: ConnectionHandler, options: ConnectionOptions) {
+    this.role = options.role;
+    this.handler = handler;
+    this.autoPong = options.autoPong ?? DEFAULTS.autoPong;
+    this.isUtf8 = options.isUtf8 ?? isValidUtf8;
+    this.randomMask = options.role === 'client' ? (options.randomMask ?? randomMaskKey) : null;
+    const parserOptions = {
+      role: options.role,
+      ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
+      ...(options.maxFragments === undefined ? {} : { maxFragments: options.maxFragments }),
+      ...(options.rsv1Allowed === undefined ? {} : { rsv1Allowed: options.rsv1Allowed }),
+      isUtf8: this.isUtf8,
+    };
+    this.parser = new FrameParser(parserOptions, {
+      onMessage: (data, isBinary, compressed) => this.handler.message(data, isBinary, compressed),
+      onControl: (opcode, payload) => this.onControl(opcode, payload),
+      onError: (err) => this.fail(err),
+    });
+  }
+
+  /** The current state. */
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** True when both close frames were exchanged (false after an error or a bare transport end). */
+  get wasClean(): boolean {
+    return this.closeSent && this.closeReceived;
+  }
+
+  /** May data and control frames still be sent? (`open` or `closing-remote`) */
+  canSend(): boolean {
+    return this.current === 'open' || this.current === 'closing-remote';
+  }
+
+  /** Are received bytes still processed? (`open` or `closing-local`) */
+  canReceive(): boolean {
+    return this.current === 'open' || this.current === 'closing-local';
+  }
+
+  /** Feed bytes read from the transport, in any chunking. The chunk is handed over (unmasked in place). */
+  receive(chunk: Uint8Array): void {
+    if (!this.canReceive()) return;
+    this.parser.push(chunk);
+  }
+
+  /** Send a data message, or one fragment of it. Throws StateError once closing or closed. */
+  send(data: Uint8Array, options: SendOptions = {}): void {
+    this.assertCanSend('send');
+    const fin = options.fin ?? true;
+    let opcode: number = Opcodes.Continuation;
+    let rsv1 = false;
+    if (!this.sendingFragments) {
+      opcode = (options.binary ?? true) ? Opcodes.Binary : Opcodes.Text;
+      // RFC 7692 §6: RSV1 on the first frame marks the whole message compressed.
+      rsv1 = options.compress ?? false;
+    }
+    this.sendingFragments = !fin;
+    this.writeFrame(opcode, data, fin, rsv1);
+  }
+
+  /** Send a ping (≤ 125 bytes, else TandemError `ERR_INVALID_ARGUMENT`). */
+  ping(payload: Uint8Array = EMPTY): void {
+    this.sendControl(Opcodes.Ping, payload, 'ping');
+  }
+
+  /** Send a pong (unsolicited, or the answer to a ping when `autoPong` is false). */
+  pong(payload: Uint8Array = EMPTY): void {
+    this.sendControl(Opcodes.Pong, payload, 'pong');
+  }
+
+  /**
+   * Start the closing handshake (or complete it in `closing-remote`). Without a code the close
+   * frame is empty; a reason without a code is sent with 1000. Reasons are cut to 123 bytes on a
+   * UTF-8 boundary. Throws TandemError `ERR_INVALID_ARGUMENT` for a code not allowed on the wire.
+   * Idempotent once closing or closed.
+   */
+  close(code?: number, reason = ''): void {
+    const wireCode = code ?? (reason === '' ? undefined : CloseCodes.NormalClosure);
+    const payload = encodeClosePayload(wireCode, reason);
+    switch (this.current) {
+      case 'open':
+        this.current = 'closing-local';
+        this.writeClose(payload);
+        return;
+      case 'closing-remote':
+        this.current = 'closed';
+        this.writeClose(payload);
+        return;
+      case 'closing-local':
+      case 'closed':
+        return;
+      default:
+        return assertNever(this.current);
+    }
+  }
+
+  /** The transport ended: nothing more is sent or received (abnormal unless {@link wasClean}). */
+  transportClosed(): void {
+    this.current = 'closed';
+    this.parser.halt();
+  }
+
+  private onControl(opcode: number, payload: Uint8Array): void {
+    if (opcode === Opcodes.Ping) {
+      // RFC 6455 §5.5.2: answer a ping with a pong carrying the same payload.
+      if (this.autoPong && this.canSend()) this.writeFrame(Opcodes.Pong, payload, true, false);
+      this.handler.ping(payload);
+    } else if (opcode === Opcodes.Pong) {
+      this.handler.pong(payload);
+    } else {
+      this.onCloseFrame(payload);
+    }
+  }
+
+  private onCloseFrame(payload: Uint8Array): void {
+    let code: number = CloseCodes.NoStatusReceived;
+    let reason = '';
+    if (payload.length > 0) {
+      // RFC 6455 §5.5.1: a close body starts with a 2-byte code, so 1 byte is malformed.
+      if (payload.length === 1) return this.fail(protocolError(ErrorCodes.InvalidClosePayload, 'Close payload of 1 byte'));
+      code = (payload[0]! << 8) | payload[1]!;
+      // RFC 6455 §7.4: only some codes may appear on the wire.
+      if (!isValidWireCloseCode(code)) return this.fail(protocolError(ErrorCodes.InvalidCloseCode, `Invalid close code ${code}`));
+      const reasonBytes = payload.subarray(2);
+      // RFC 6455 §5.5.1: the reason is UTF-8 → 1007 otherwise.
+      if (!this.isUtf8(reasonBytes)) {
+        return this.fail(new ProtocolError(ErrorCodes.InvalidUtf8, 'Invalid UTF-8 in the close reason', CloseCodes.InvalidPayload));
+      }
+      reason = decodeUtf8(reasonBytes);
+    }
+    this.closeReceived = true;
+    switch (this.current) {
+      case 'open':
+        // RFC 6455 §5.5.1: echo the close, with the code received (none when none came).
+        this.current = 'closing-remote';
+        this.current = 'closed';
+        this.writeClose(encodeClosePayload(code === CloseCodes.NoStatusReceived ? undefined : code));
+        break;
+      case 'closing-local':
+        this.current = 'closed';
+        break;
+      case 'closing-remote':
+      case 'closed':
+        return;
+      default:
+        return assertNever(this.current);
+    }
+    this.handler.closeFrame(code, reason);
+  }
+
+  /** The one place a protocol error becomes a close frame. */
+  private fail(err: ProtocolError): void {
+    if (this.current === 'closed') return;
+    this.current = 'closed';
+    this.parser.halt();
+    // Never 1005/1006/1015 on the wire (RFC 6455 §7.4.1); the parser only produces sendable codes.
+    if (!this.closeSent) this.writeClose(encodeClosePayload(isValidWireCloseCode(err.closeCode) ? err.closeCode : undefined));
+    this.handler.error(err);
+  }
+
+  private sendControl(opcode: number, payload: Uint8Array, what: string): void {
+    if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) {
+      throw new TandemError(ErrorCodes.InvalidArgument, `A ${what} payload is at most 125 bytes`);
+    }
+    this.assertCanSend(what);
+    this.writeFrame(opcode, payload, true, false);
+  }
+
+  private writeClose(payload: Uint8Array): void {
+    this.closeSent = true;
+    this.writeFrame(Opcodes.Close, payload, true, false);
+  }
+
+  private writeFrame(opcode: number, payload: Uint8Array, fin: boolean, rsv1: boolean): void {
+    let mask: Uint8Array | null = null;
+    if (this.randomMask !== null) {
+      // RFC 6455 §5.3: a fresh, unpredictable key for every client frame.
+      mask = this.maskKey;
+      this.randomMask(mask);
+    }
+    this.handler.write(encodeFrameParts(opcode, payload, fin, rsv1, mask));
+  }
+
+  private assertCanSend(what: string): void {
+    if (!this.canSend()) throw new StateError(`Cannot ${what}: the connection is ${this.current}`);
+  }
+}
+
+function protocolError(code: string, message: string): ProtocolError {
+  return new ProtocolError(code, message, CloseCodes.ProtocolError);
+}
+
+function assertNever(value: never): never {
+  throw new Error(`Unexpected connection state ${String(value)}`);
+}
