@@ -1,0 +1,382 @@
+import { EventEmitter } from 'eventemitter3';
+import { attemptAfterUptime, backoffPolicy } from '../src/backoff.js';
+import type { BackoffPolicy } from '../src/backoff.js';
+import { CloseCodes } from '../src/close-codes.js';
+import type { ContractShape, EventHandler, EventName, EventMap, PayloadArgs, RequestHandler, RequestMap, RequestName, RequestPayload, ResponsePayload } from '../src/contract.js';
+import { Conversation } from '../src/conversation.js';
+import { eventEnvelope, helloEnvelope } from '../src/envelope.js';
+import type { Envelope } from '../src/envelope.js';
+import { StateError } from '../src/errors.js';
+import { HEARTBEAT_DEFAULTS, HeartbeatMonitor, pingEnvelope } from '../src/heartbeat.js';
+import type { HeartbeatPolicy } from '../src/heartbeat.js';
+import { DisconnectedError } from '../src/requests.js';
+import type { RequestOptions } from '../src/requests.js';
+import { systemScheduler } from '../src/scheduler.js';
+import type { Scheduler, TimerHandle } from '../src/scheduler.js';
+import type { ContractDefinition } from '../src/validate.js';
+import { CLIENT_DEFAULTS } from './options.js';
+import type { ClientOptions, ClientState, LifecycleEvents, NetworkEvents, UrlSource } from './options.js';
+import { OfflineQueue } from './queue.js';
+import { decideReconnect } from './reconnect.js';
+import type { ReconnectDecision } from './reconnect.js';
+import { Transport } from './transport.js';
+import type { WebSocketConstructor } from './transport.js';
+
+/** The lifecycle: each variant owns its resources, released by `#transition` when it is left. */
+type Lifecycle =
+  | { kind: 'connecting'; attempt: number; retrying: boolean; socket: Transport | undefined; connectTimer: TimerHandle }
+  | { kind: 'open'; attempt: number; socket: Transport; heartbeat: HeartbeatMonitor | undefined; openedAt: number }
+  | { kind: 'waiting'; attempt: number; retryTimer: TimerHandle | undefined }
+  | { kind: 'closed'; code: number; reason: string };
+
+type Linked = Extract<Lifecycle, { kind: 'connecting' | 'open' }>;
+type Queued = { envelope: Envelope; data: string | Uint8Array };
+
+/** Request arguments: the payload (optional when the contract allows undefined), then options. */
+export type RequestArgs<P> = undefined extends P ? [payload?: P, options?: RequestOptions] : [payload: P, options?: RequestOptions];
+
+// Browsers' WebSocket.close() throws on anything else (WHATWG WebSockets, close() steps 1-2).
+function checkClose(code: number, reason: string): void {
+  if (code !== CloseCodes.NormalClosure && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
+    throw new TypeError(`close code must be 1000 or 3000-4999, got ${code}`);
+  }
+  // RFC 6455 §5.5: a control frame carries at most 125 bytes, 2 of them the code.
+  if (new TextEncoder().encode(reason).byteLength > 123) throw new TypeError('close reason longer than 123 UTF-8 bytes');
+}
+
+// The client cannot send 1003/1007/1008 from a browser: it sends Tandem's 40xx stand-ins.
+function clientCloseCode(code: number): number {
+  return code >= 1000 && code < 1100 ? code + 3000 : code;
+}
+
+/**
+ * The browser client: one typed conversation kept alive across reconnects.
+ * `C` is the shared contract; this end emits `C['client']` events and serves `C['server']` requests.
+ */
+export class TandemClient<C extends ContractShape = ContractShape> {
+  /** Reserved events: `state`, `open`, `close`, `error`. */
+  readonly lifecycle = new EventEmitter<LifecycleEvents>();
+  readonly #events = new EventEmitter();
+  readonly #conversation: Conversation;
+  readonly #queue: OfflineQueue<Queued>;
+  readonly #disposers: Array<() => void> = [];
+  readonly #url: UrlSource;
+  readonly #options: ClientOptions<C>;
+  readonly #WebSocket: WebSocketConstructor;
+  readonly #scheduler: Scheduler;
+  readonly #random: () => number;
+  readonly #backoff: BackoffPolicy;
+  readonly #heartbeat: HeartbeatPolicy | undefined;
+  #state: Lifecycle;
+
+  constructor(url: UrlSource, options: ClientOptions<C> = {}) {
+    const WebSocketCtor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (WebSocketCtor === undefined) throw new TypeError('no global WebSocket: pass the `WebSocket` option');
+    this.#url = url;
+    this.#options = options;
+    this.#WebSocket = WebSocketCtor;
+    this.#scheduler = options.scheduler ?? systemScheduler;
+    this.#random = options.random ?? Math.random;
+    this.#backoff = backoffPolicy(options.reconnect || {});
+    this.#heartbeat = options.heartbeat === false ? undefined : { ...HEARTBEAT_DEFAULTS, ...options.heartbeat };
+    this.#queue = new OfflineQueue(options.maxQueued ?? CLIENT_DEFAULTS.maxQueued);
+    this.#conversation = new Conversation<void>({
+      side: 'client',
+      context: undefined,
+      scheduler: this.#scheduler,
+      schemas: options.schemas as ContractDefinition | undefined,
+      ...(options.codec ? { codec: options.codec } : {}),
+      ...(options.requestTimeout !== undefined ? { requestTimeout: options.requestTimeout } : {}),
+      transmit: (envelope) => this.#reply(envelope),
+      onEvent: (name, payload) => this.#events.emit(name, payload),
+      onError: (error) => this.lifecycle.emit('error', error),
+    });
+    this.#listenNetwork(options.network === undefined ? defaultNetwork() : options.network);
+    this.#state = this.#attempt(0, false);
+  }
+
+  /** `connecting` (first attempt), `open`, `reconnecting` (waiting or retrying) or `closed`. */
+  get state(): ClientState {
+    const s = this.#state;
+    switch (s.kind) {
+      case 'connecting':
+        return s.retrying ? 'reconnecting' : 'connecting';
+      case 'open':
+        return 'open';
+      case 'waiting':
+        return 'reconnecting';
+      case 'closed':
+        return 'closed';
+      default: {
+        const unreachable: never = s;
+        return unreachable;
+      }
+    }
+  }
+
+  /** Sends event `name`. While not open it is queued (throws QueueFullError when full); throws StateError after close(). */
+  emit<K extends EventName<EventMap<C, 'client'>>>(name: K, ...args: PayloadArgs<EventMap<C, 'client'>[K]>): void {
+    if (this.#state.kind === 'closed') throw new StateError(`emit("${name}") after close()`);
+    const envelope = eventEnvelope(name, args[0]);
+    this.#dispatch({ envelope, data: this.#conversation.codec.encode(envelope) });
+  }
+
+  /** Listens to the server's event `name`; returns the disposer. */
+  on<K extends EventName<EventMap<C, 'server'>>>(name: K, handler: EventHandler<EventMap<C, 'server'>[K]>): () => void {
+    this.#events.on(name, handler);
+    return () => this.off(name, handler);
+  }
+
+  /** Removes a listener added with {@link on}. */
+  off<K extends EventName<EventMap<C, 'server'>>>(name: K, handler: EventHandler<EventMap<C, 'server'>[K]>): void {
+    this.#events.off(name, handler);
+  }
+
+  /**
+   * Calls the server's handler `name`. Made while offline, it waits for the connection (bounded
+   * by its timeout). Rejects with RequestError (`code` from the server or `timeout`), DisconnectedError,
+   * QueueFullError, or the signal's reason.
+   */
+  request<K extends RequestName<RequestMap<C, 'client'>>>(
+    name: K,
+    ...args: RequestArgs<RequestPayload<RequestMap<C, 'client'>, K>>
+  ): Promise<ResponsePayload<RequestMap<C, 'client'>, K>> {
+    if (this.#state.kind === 'closed') return Promise.reject(new StateError(`request("${name}") after close()`));
+    const [payload, options] = args;
+    const { envelope, promise } = this.#conversation.requests.create(name, payload, options);
+    try {
+      this.#dispatch({ envelope, data: this.#conversation.codec.encode(envelope) });
+    } catch (err) {
+      this.#conversation.requests.reject(envelope.id, err);
+    }
+    return promise as Promise<ResponsePayload<RequestMap<C, 'client'>, K>>;
+  }
+
+  /** Handles the server's request `name`; returns the disposer. */
+  handle<K extends RequestName<RequestMap<C, 'server'>>>(
+    name: K,
+    handler: RequestHandler<RequestPayload<RequestMap<C, 'server'>, K>, ResponsePayload<RequestMap<C, 'server'>, K>>,
+  ): () => void {
+    return this.#conversation.handle(name, (payload) => handler(payload as RequestPayload<RequestMap<C, 'server'>, K>));
+  }
+
+  /** Closes for good: no more reconnects, pending requests reject, every timer and listener is released. */
+  close(code: number = CloseCodes.NormalClosure, reason = ''): void {
+    checkClose(code, reason);
+    if (this.#state.kind === 'closed') return;
+    this.#finish(code, reason, code);
+  }
+
+  /** Forces an attempt now (drops the current link if any); throws StateError after close(). */
+  reconnect(): void {
+    const s = this.#state;
+    switch (s.kind) {
+      case 'closed':
+        throw new StateError('reconnect() after close()');
+      case 'waiting':
+        return this.#retryNow();
+      case 'connecting':
+      case 'open':
+        this.#unlink();
+        this.#transition(this.#attempt(0, true), CloseCodes.NormalClosure, 'reconnect');
+        return;
+      default: {
+        const unreachable: never = s;
+        return unreachable;
+      }
+    }
+  }
+
+  // ——— connecting ———
+
+  /** A new connecting state; URL and auth are resolved, then its socket is created. */
+  #attempt(attempt: number, retrying: boolean): Lifecycle {
+    const timeout = this.#options.connectTimeout ?? CLIENT_DEFAULTS.connectTimeout;
+    const state: Linked = { kind: 'connecting', attempt, retrying, socket: undefined, connectTimer: undefined };
+    state.connectTimer = this.#scheduler.setTimeout(() => this.#lost(state, CloseCodes.AbnormalClosure, 'connect timeout'), timeout);
+    const auth = this.#options.auth;
+    const url = this.#url;
+    Promise.all([typeof url === 'function' ? url() : url, typeof auth === 'function' ? (auth as () => unknown)() : auth]).then(
+      ([href, credentials]) => {
+        if (this.#state !== state) return;
+        const socket = new Transport(this.#WebSocket, String(href), this.#options.protocols, {
+          onOpen: () => socket.send(this.#conversation.codec.encode(helloEnvelope(credentials))),
+          onMessage: (data) => this.#onMessage(socket, data),
+          onClose: (code, reason) => {
+            if (this.#owns(socket)) this.#lost(this.#state as Linked, code, reason);
+          },
+        });
+        state.socket = socket;
+      },
+      (err: unknown) => {
+        if (this.#state !== state) return;
+        this.lifecycle.emit('error', err);
+        this.#lost(state, CloseCodes.AbnormalClosure, 'url or auth failed');
+      },
+    );
+    return state;
+  }
+
+  #owns(socket: Transport): boolean {
+    const s = this.#state;
+    return (s.kind === 'connecting' || s.kind === 'open') && s.socket === socket;
+  }
+
+  #onMessage(socket: Transport, data: string | Uint8Array): void {
+    if (!this.#owns(socket)) return;
+    const state = this.#state as Linked;
+    if (state.kind === 'open') state.heartbeat?.touch(); // any inbound traffic is liveness
+    const outcome = this.#conversation.receive(data);
+    switch (outcome.kind) {
+      case 'handled':
+        return;
+      case 'handshake': // only a welcome gets here: the direction check refuses a hello
+        return this.#onWelcome(state as Extract<Linked, { kind: 'connecting' }>, socket);
+      case 'fatal':
+        this.lifecycle.emit('error', outcome.error);
+        if (this.#state === state) this.#lost(state, clientCloseCode(outcome.error.closeCode), outcome.error.code, true);
+        return;
+      default: {
+        const unreachable: never = outcome;
+        return unreachable;
+      }
+    }
+  }
+
+  #onWelcome(state: Extract<Linked, { kind: 'connecting' }>, socket: Transport): void {
+    const policy = this.#heartbeat;
+    const heartbeat = policy
+      ? new HeartbeatMonitor({
+          policy,
+          scheduler: this.#scheduler,
+          sendPing: () => socket.send(this.#conversation.codec.encode(pingEnvelope())),
+          onDead: () => this.#lost(this.#state as Linked, CloseCodes.HeartbeatTimeout, 'heartbeat timeout', true),
+        })
+      : undefined;
+    this.#conversation.ready();
+    // Queued messages go first, before anything a 'state' or 'open' listener sends.
+    for (const { envelope, data } of this.#queue.drain()) {
+      if (envelope.type === 'request') {
+        if (!this.#conversation.requests.has(envelope.id)) continue; // timed out or aborted while queued
+        this.#conversation.requests.markSent(envelope.id);
+      }
+      socket.send(data);
+    }
+    this.#transition({ kind: 'open', attempt: state.attempt, socket, heartbeat, openedAt: this.#scheduler.now() });
+    heartbeat?.start();
+    this.lifecycle.emit('open');
+  }
+
+  // ——— sending ———
+
+  #dispatch(message: Queued): void {
+    const s = this.#state;
+    if (s.kind !== 'open') return this.#queue.push(message);
+    if (message.envelope.type === 'request') this.#conversation.requests.markSent(message.envelope.id);
+    s.socket.send(message.data);
+  }
+
+  // Pongs and answers to the server's requests: only on a live link, never queued.
+  #reply(envelope: Envelope): void {
+    const s = this.#state;
+    if ((s.kind === 'open' || s.kind === 'connecting') && s.socket?.isOpen) s.socket.send(this.#conversation.codec.encode(envelope));
+  }
+
+  // ——— losing the link ———
+
+  /** The link is gone: sent requests reject (or are held for retry), the handshake starts over. */
+  #unlink(): void {
+    this.#conversation.reset();
+    this.#queue.requeue(
+      this.#conversation.requests.disconnect(new DisconnectedError()).map((envelope) => ({ envelope, data: this.#conversation.codec.encode(envelope) })),
+    );
+  }
+
+  /** A connection or attempt ended with `code`; `wire` says the client itself closes it with that code. */
+  #lost(state: Linked, code: number, reason: string, wire = false): void {
+    if (this.#state !== state) return;
+    this.#unlink();
+    const attempt = state.kind === 'open' ? attemptAfterUptime(this.#backoff, state.attempt, this.#scheduler.now() - state.openedAt) : state.attempt;
+    const reconnect = this.#options.reconnect;
+    const decision: ReconnectDecision =
+      reconnect === false ? { kind: 'stop' } : decideReconnect(this.#backoff, code, attempt, this.#random, reconnect?.isFatal);
+    if (decision.kind === 'stop') return this.#finish(code, reason, wire ? code : undefined);
+    const retryTimer = isOffline() ? undefined : this.#scheduler.setTimeout(() => this.#retryNow(), decision.delay);
+    this.#transition({ kind: 'waiting', attempt: attempt + 1, retryTimer }, wire ? code : undefined, reason);
+    this.lifecycle.emit('close', { code, reason, willReconnect: true });
+  }
+
+  #retryNow(): void {
+    const s = this.#state;
+    if (s.kind === 'waiting') this.#transition(this.#attempt(s.attempt, true));
+  }
+
+  #finish(code: number, reason: string, wireCode: number | undefined): void {
+    this.#conversation.requests.rejectAll(new DisconnectedError('the client was closed'));
+    this.#queue.drain();
+    for (const dispose of this.#disposers.splice(0)) dispose();
+    this.#transition({ kind: 'closed', code, reason }, wireCode, reason);
+    this.lifecycle.emit('close', { code, reason, willReconnect: false });
+  }
+
+  // ——— the one state change ———
+
+  /** Enters `next`, releasing what the old state owned (socket closed with `code` unless carried over). */
+  #transition(next: Lifecycle, code?: number, reason?: string): void {
+    const previous = this.state;
+    const old = this.#state;
+    this.#state = next;
+    switch (old.kind) {
+      case 'connecting':
+        this.#scheduler.clearTimeout(old.connectTimer);
+        if (old.socket && !(next.kind === 'open' && next.socket === old.socket)) old.socket.dispose(code, reason);
+        break;
+      case 'open':
+        old.heartbeat?.stop();
+        old.socket.dispose(code, reason);
+        break;
+      case 'waiting':
+        if (old.retryTimer !== undefined) this.#scheduler.clearTimeout(old.retryTimer);
+        break;
+      case 'closed':
+        break;
+      default: {
+        const unreachable: never = old;
+        return unreachable;
+      }
+    }
+    if (this.state !== previous) this.lifecycle.emit('state', this.state, previous);
+  }
+
+  // ——— browser network events ———
+
+  #listenNetwork(target: NetworkEvents | null): void {
+    if (target === null) return;
+    const online = (): void => this.#retryNow(); // retry at once when the network returns
+    const offline = (): void => {
+      // Stop burning retries while offline: wait (without a timer) for 'online'.
+      const s = this.#state;
+      if (s.kind === 'waiting' && s.retryTimer !== undefined) this.#transition({ kind: 'waiting', attempt: s.attempt, retryTimer: undefined });
+    };
+    target.addEventListener('online', online);
+    target.addEventListener('offline', offline);
+    this.#disposers.push(
+      () => target.removeEventListener('online', online),
+      () => target.removeEventListener('offline', offline),
+    );
+  }
+}
+
+function defaultNetwork(): NetworkEvents | null {
+  const g = globalThis as Partial<NetworkEvents>;
+  return typeof g.addEventListener === 'function' && typeof g.removeEventListener === 'function' ? (g as NetworkEvents) : null;
+}
+
+function isOffline(): boolean {
+  return (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false;
+}
+
+/** Creates a client for contract `C` and starts connecting. */
+export function createClient<C extends ContractShape = ContractShape>(url: UrlSource, options: ClientOptions<C> = {}): TandemClient<C> {
+  return new TandemClient<C>(url, options);
+}

@@ -1,0 +1,80 @@
+import type { Codec } from '../src/codec.js';
+import type { HeartbeatPolicy } from '../src/heartbeat.js';
+import type { Scheduler } from '../src/scheduler.js';
+import type { ContractSchemas } from '../src/validate.js';
+import type { ReconnectOptions } from './reconnect.js';
+import type { WebSocketConstructor } from './transport.js';
+
+/** The public connection state. */
+export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Where to connect: a URL, or a function called before every attempt (e.g. to pick a host). */
+export type UrlSource = string | URL | (() => string | URL | Promise<string | URL>);
+
+/** Something with `online` / `offline` events (the browser's `window`). */
+export interface NetworkEvents {
+  addEventListener(type: 'online' | 'offline', listener: () => void): void;
+  removeEventListener(type: 'online' | 'offline', listener: () => void): void;
+}
+
+/** Payload of the lifecycle `close` event. */
+export interface CloseInfo {
+  /** The close code (1006 when the link dropped without a close frame or an attempt failed). */
+  code: number;
+  reason: string;
+  /** False when the client is now closed for good. */
+  willReconnect: boolean;
+}
+
+/** Reserved events of `client.lifecycle`, separate from the contract's events. */
+export interface LifecycleEvents {
+  /** The public state changed. */
+  state: [state: ClientState, previous: ClientState];
+  /** The handshake completed: typed traffic flows (queued messages were just flushed). */
+  open: [];
+  /** A connection (or attempt) ended. */
+  close: [info: CloseInfo];
+  /** A non-fatal or fatal problem: ProtocolError, PayloadValidationError, handler failure, auth failure. */
+  error: [error: unknown];
+}
+
+/** Options of `createClient`. */
+export interface ClientOptions<C> {
+  /** WebSocket constructor. @default globalThis.WebSocket */
+  WebSocket?: WebSocketConstructor;
+  /** Subprotocols offered in the handshake. */
+  protocols?: string | string[];
+  /**
+   * Credentials, sent in the hello envelope of every attempt: a JSON value, or a function
+   * (sync or async) called before every attempt so a refreshed token is used.
+   */
+  auth?: unknown;
+  /** Reconnect policy, or `false` to never reconnect. */
+  reconnect?: ReconnectOptions | false;
+  /** Heartbeat policy, or `false` for none. @default { interval: 25000, timeout: 10000 } */
+  heartbeat?: Partial<HeartbeatPolicy> | false;
+  /** Milliseconds an attempt may take from its start to the server's welcome. @default 10000 */
+  connectTimeout?: number;
+  /** Bound of the offline queue. @default 1000 */
+  maxQueued?: number;
+  /** Default request timeout in ms. @default 10000 */
+  requestTimeout?: number;
+  /** Validators for incoming payloads (Standard Schema v1). */
+  schemas?: ContractSchemas<C>;
+  /** @default jsonCodec */
+  codec?: Codec;
+  /** Clock and timers. @default systemScheduler */
+  scheduler?: Scheduler;
+  /** Randomness for backoff jitter. @default Math.random */
+  random?: () => number;
+  /** Source of `online`/`offline` events; `null` for none. @default globalThis when it is an event target */
+  network?: NetworkEvents | null;
+}
+
+/** Defaults of the client options. */
+export const CLIENT_DEFAULTS = Object.freeze({
+  /** @default 10000 */
+  connectTimeout: 10_000,
+  /** @default 1000 */
+  maxQueued: 1000,
+});

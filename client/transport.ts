@@ -1,0 +1,82 @@
+/**
+ * The client's only contact with the network: a thin adapter over a WebSocket constructor
+ * (the global one, or one injected for Node or tests). It turns socket events into callbacks
+ * and can be detached, after which the socket's late events are ignored.
+ */
+
+/** The parts of a WHATWG `WebSocket` the client uses (browser, jsdom and `ws` all fit). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  binaryType: string;
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  // `any`: each implementation types its event objects differently; we read data/code/reason only.
+  addEventListener(type: string, listener: (event: any) => void): void;
+}
+
+/** A `WebSocket` constructor. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** What the transport reports. */
+export interface TransportHandlers {
+  onOpen(): void;
+  onMessage(data: string | Uint8Array): void;
+  onClose(code: number, reason: string): void;
+}
+
+const OPEN = 1; // WHATWG WebSocket readyState OPEN
+
+function toBytes(data: unknown): Uint8Array | undefined {
+  if (typeof data === 'object' && data !== null) {
+    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (Object.prototype.toString.call(data) === '[object ArrayBuffer]') return new Uint8Array(data as ArrayBuffer);
+  }
+  return undefined;
+}
+
+/** One WebSocket connection attempt. */
+export class Transport {
+  readonly #socket: WebSocketLike;
+  #handlers: TransportHandlers | undefined;
+
+  constructor(WebSocketCtor: WebSocketConstructor, url: string, protocols: string | string[] | undefined, handlers: TransportHandlers) {
+    this.#handlers = handlers;
+    this.#socket = protocols === undefined ? new WebSocketCtor(url) : new WebSocketCtor(url, protocols);
+    // arraybuffer, not the default Blob: binary frames are decoded synchronously, in order.
+    this.#socket.binaryType = 'arraybuffer';
+    this.#socket.addEventListener('open', () => this.#handlers?.onOpen());
+    this.#socket.addEventListener('message', (event: { data: unknown }) => {
+      const data = typeof event.data === 'string' ? event.data : toBytes(event.data);
+      if (data !== undefined) this.#handlers?.onMessage(data);
+    });
+    this.#socket.addEventListener('close', (event: { code?: number; reason?: string }) => {
+      const handlers = this.#handlers;
+      this.#handlers = undefined;
+      handlers?.onClose(event.code ?? 1006, event.reason ?? '');
+    });
+    // Errors are always followed by 'close', which carries what the client needs. The listener
+    // stays registered so an EventEmitter-based socket (ws) never throws an unhandled 'error'.
+    this.#socket.addEventListener('error', () => undefined);
+  }
+
+  /** Is the socket OPEN (sendable)? */
+  get isOpen(): boolean {
+    return this.#socket.readyState === OPEN;
+  }
+
+  /** Sends one message. */
+  send(data: string | Uint8Array): void {
+    this.#socket.send(data);
+  }
+
+  /** Stops reporting events and closes the socket (no-op when it is closing already). */
+  dispose(code?: number, reason?: string): void {
+    this.#handlers = undefined;
+    try {
+      if (code === undefined) this.#socket.close();
+      else this.#socket.close(code, reason);
+    } catch {
+      // close() on a socket that is closing or closed is harmless to ignore.
+    }
+  }
+}
