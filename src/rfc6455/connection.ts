@@ -227,10 +227,9 @@ export class Connection {
     this.closeReceived = true;
     switch (this.current) {
       case 'open':
-        // RFC 6455 §5.5.1: echo the close, with the code received (none when none came).
+        // RFC 6455 §5.5.1: echo the close at once, with the code received (none when none came).
         this.current = 'closing-remote';
-        this.current = 'closed';
-        this.writeClose(encodeClosePayload(code === CloseCodes.NoStatusReceived ? undefined : code));
+        this.close(code === CloseCodes.NoStatusReceived ? undefined : code);
         break;
       case 'closing-local':
         this.current = 'closed';
