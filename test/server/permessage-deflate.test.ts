@@ -26,7 +26,7 @@ afterEach(() => {
   for (const pmd of open.splice(0)) pmd.close();
 });
 
-function make(overrides: Partial<PerMessageDeflateInit> & { params?: Partial<PerMessageDeflateParams> } = {}): PerMessageDeflate {
+function make(overrides: Partial<Omit<PerMessageDeflateInit, 'params'>> & { params?: Partial<PerMessageDeflateParams> } = {}): PerMessageDeflate {
   const pmd = new PerMessageDeflate({
     role: 'server',
     maxPayload: 64 * MiB,
@@ -351,11 +351,10 @@ describe('per-connection order', () => {
     expect(order).toEqual(['big', 'small']);
 
     order.length = 0;
-    const received = [
+    const [bigOut, smallOut] = await Promise.all([
       client.decompress(bigWire).then((out) => (order.push('big'), out)),
       client.decompress(smallWire).then((out) => (order.push('small'), out)),
-    ];
-    const [bigOut, smallOut] = await Promise.all(received);
+    ]);
     expect(order).toEqual(['big', 'small']);
     expectBytes(bigOut, big);
     expectBytes(smallOut, small);
