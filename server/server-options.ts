@@ -1,0 +1,138 @@
+/**
+ * Options of `createServer`, their defaults, and what the `authenticate` hook sees.
+ */
+import type { Server as HttpServer, IncomingHttpHeaders } from 'node:http';
+import type { AdapterFactory } from './adapter.js';
+import type { BackpressureOptions } from './backpressure.js';
+import type { Codec } from '../src/codec.js';
+import type { Scheduler } from '../src/scheduler.js';
+import type { ContractSchemas } from '../src/validate.js';
+import { TandemError } from '../src/errors.js';
+
+/** What `authenticate` sees of the HTTP upgrade request, before the 101. */
+export interface AuthRequest {
+  /** The request target, e.g. `/chat?token=…`. */
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  /** Parsed `Cookie` header. */
+  readonly cookies: Readonly<Record<string, string>>;
+  /** Parsed query string of `url`. */
+  readonly query: URLSearchParams;
+  readonly origin: string | undefined;
+  readonly remoteAddress: string | undefined;
+}
+
+/**
+ * Throw (or reject with) this from `authenticate` to refuse the handshake with `status`
+ * (401 by default, 403 for "known but not allowed"). Any other exception refuses with 500
+ * and is reported through the server's `'error'` event.
+ */
+export class AuthenticationError extends TandemError {
+  /** HTTP status of the refusal. */
+  readonly status: number;
+  /** Marks the class across duplicate module copies (ESM + CJS). */
+  readonly isAuthenticationError = true as const;
+
+  constructor(status: 401 | 403 | number = 401, message = status === 403 ? 'Forbidden' : 'Unauthorized') {
+    super(status === 403 ? 'ERR_FORBIDDEN' : 'ERR_UNAUTHORIZED', message);
+    this.status = status;
+  }
+}
+
+/** Is `err` an {@link AuthenticationError} (from any copy of this module)? */
+export function isAuthenticationError(err: unknown): err is AuthenticationError {
+  return typeof err === 'object' && err !== null && (err as { isAuthenticationError?: unknown }).isAuthenticationError === true;
+}
+
+/** Server-side liveness: protocol pings (RFC 6455 §5.5.2) from one sweep timer. */
+export interface ServerHeartbeatOptions {
+  /** Time between pings to a peer, in ms. @default 25000 */
+  readonly interval?: number;
+  /** Time a peer has to answer a ping before it is terminated, in ms. @default 20000 */
+  readonly timeout?: number;
+}
+
+/** Options of `createServer<Contract, Identity>()`. */
+export interface ServerOptions<C, Identity = unknown> {
+  // — where to listen: exactly one of port, server, noServer (as `WebSocketServer`) —
+  /** Listen on this port (0: any free port). */
+  readonly port?: number;
+  /** @default '::' (all interfaces), as node:http does */
+  readonly host?: string;
+  /** Attach to an existing HTTP server (its `'upgrade'` event). */
+  readonly server?: HttpServer;
+  /** Only accept upgrades for this path (with `server` or `port`). */
+  readonly path?: string;
+  /** Neither listen nor attach: call `server.handleUpgrade(req, socket, head)` yourself. */
+  readonly noServer?: boolean;
+
+  // — admission, all before the 101 —
+  /** Allowed `Origin` values; others get 403. */
+  readonly origins?: readonly string[];
+  /**
+   * Decide who connects: resolve to the peer's identity (`peer.identity`), or throw an
+   * {@link AuthenticationError} for a 401/403. Runs before the 101.
+   */
+  readonly authenticate?: (request: AuthRequest) => Identity | Promise<Identity>;
+  /** More concurrent connections (open or being admitted) are refused with 503. @default Infinity */
+  readonly maxConnections?: number;
+  /** Largest accepted message; a bigger one fails the connection with 1009. @default 1048576 */
+  readonly maxMessageBytes?: number;
+
+  // — the typed layer —
+  /** Validators of incoming payloads (Standard Schema v1), the same value the client uses. */
+  readonly schemas?: ContractSchemas<C>;
+  /** @default jsonCodec */
+  readonly codec?: Codec;
+  /** How long a new connection may take to send its hello envelope, in ms. @default 10000 */
+  readonly helloTimeout?: number;
+  /** Default timeout of `peer.request`, in ms. @default 10000 */
+  readonly requestTimeout?: number;
+  /** Liveness pings, or `false` for none. */
+  readonly heartbeat?: ServerHeartbeatOptions | false;
+  /** The slow-consumer policy. */
+  readonly backpressure?: BackpressureOptions;
+  /** Room bookkeeping and broadcast. @default memoryAdapter */
+  readonly adapter?: AdapterFactory;
+  /** How long `close()` waits for close handshakes before terminating, in ms. @default 5000 */
+  readonly closeTimeout?: number;
+  /** Clock and timers. @default systemScheduler */
+  readonly scheduler?: Scheduler;
+}
+
+/** Defaults of {@link ServerOptions}. */
+export const SERVER_DEFAULTS = Object.freeze({
+  /** @default 10000 */
+  helloTimeout: 10_000,
+  /** @default 5000 */
+  closeTimeout: 5_000,
+  /** @default 1048576 */
+  maxMessageBytes: 1024 * 1024,
+});
+
+/** Options of `server.close()`. */
+export interface CloseOptions {
+  /** Send 1012 "service restart" instead of 1001 "going away": clients come back after a jittered delay. */
+  readonly restart?: boolean;
+  /** Overrides `closeTimeout` for this shutdown, in ms. */
+  readonly timeout?: number;
+}
+
+/** Parses a `Cookie` header (RFC 6265 §5.4) into name → value; malformed pairs are skipped. */
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  if (header === undefined) return cookies;
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const name = pair.slice(0, eq).trim();
+    let value = pair.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    try {
+      cookies[name] = decodeURIComponent(value);
+    } catch {
+      cookies[name] = value;
+    }
+  }
+  return cookies;
+}
