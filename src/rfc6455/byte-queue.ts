@@ -42,6 +42,20 @@ export class ByteQueue {
     throw new RangeError('ByteQueue.byteAt past the end');
   }
 
+  /**
+   * A view of unread bytes starting `index` bytes in, up to `maxBytes` long but never past the end of
+   * the chunk holding them (`index` < `length`). Lets a caller work on queued bytes in place.
+   */
+  pieceAt(index: number, maxBytes: number): Uint8Array {
+    let position = this.offset + index;
+    for (let c = this.head; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      if (position < chunk.length) return chunk.subarray(position, Math.min(chunk.length, position + maxBytes));
+      position -= chunk.length;
+    }
+    throw new RangeError('ByteQueue.pieceAt past the end');
+  }
+
   /** Drop the next `n` unread bytes (`n` ≤ `length`). */
   skip(n: number): void {
     this.bytes -= n;

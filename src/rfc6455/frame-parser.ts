@@ -24,8 +24,10 @@ const DONE = 5;
 type ParserState = typeof HEADER | typeof LENGTH_16 | typeof LENGTH_64 | typeof MASK_KEY | typeof PAYLOAD | typeof DONE;
 
 const EMPTY = new Uint8Array(0);
-/** A frame payload up to this size is allocated whole when it spans chunks; larger ones grow. */
+/** Smallest growing buffer for a trickled payload. */
 const PREALLOC_BYTES = 64 * 1024;
+/** Chunks a spanning payload may occupy in the queue before it moves to a growing buffer. */
+const MAX_QUEUED_CHUNKS = 64;
 
 /** Where the parser's output goes; called synchronously from inside `push`. */
 export interface FrameParserSink {
@@ -66,7 +68,9 @@ export class FrameParser {
   private masked = false;
   private payloadLength = 0;
   private readonly maskKey = new Uint8Array(4);
-  /** Payload of a frame that spans chunks, filled (unmasked, validated) as bytes arrive. */
+  /** Payload bytes already unmasked and validated while still in the queue. */
+  private scanned = 0;
+  /** Payload of a frame trickled in too many chunks, filled (unmasked, validated) as bytes arrive. */
   private partial: Uint8Array | null = null;
   private partialFilled = 0;
 
@@ -76,7 +80,7 @@ export class FrameParser {
   private messageBytes = 0;
   private fragmentCount = 0;
   private readonly fragments: FragmentBuffer;
-  private readonly validator = new Utf8Validator();
+  private readonly validator: Utf8Validator;
 
   constructor(options: FrameParserOptions, sink: FrameParserSink) {
     this.sink = sink;
@@ -86,6 +90,7 @@ export class FrameParser {
     this.rsv1Allowed = options.rsv1Allowed ?? DEFAULTS.rsv1Allowed;
     this.isUtf8 = options.isUtf8 ?? isValidUtf8;
     this.fragments = new FragmentBuffer(this.maxPayload);
+    this.validator = new Utf8Validator(options.isUtf8);
   }
 
   /** True once a protocol error was reported. */
@@ -250,25 +255,51 @@ export class FrameParser {
     return true;
   }
 
+  /**
+   * A payload that arrived whole is taken as a view and unmasked in place. One that spans chunks
+   * stays in the queue, where each arriving piece is unmasked and UTF-8-checked in place (fail
+   * fast), and is taken with one copy when complete. Only if the peer trickles it in more than
+   * MAX_QUEUED_CHUNKS pieces does it move to a growing buffer, which bounds the chunk list.
+   */
   private readPayload(): boolean {
+    if (this.partial !== null) return this.fillPartial();
     const queue = this.queue;
     const length = this.payloadLength;
-    if (this.partial === null) {
-      if (queue.length >= length) {
-        // The whole payload is here: a view when it sits in one chunk, unmasked in place.
-        const payload = queue.consume(length);
-        if (this.masked) applyMask(payload, this.maskKey);
-        return this.frameComplete(payload, false);
-      }
-      if (queue.length === 0) return false;
-      const capacity = length <= PREALLOC_BYTES || isControlOpcode(this.opcode) ? length : PREALLOC_BYTES;
-      this.partial = new Uint8Array(capacity);
-      this.partialFilled = 0;
+    if (this.scanned === 0 && queue.length >= length) {
+      const payload = queue.consume(length);
+      if (this.masked) applyMask(payload, this.maskKey);
+      return this.frameComplete(payload, false);
     }
-    return this.fillPartial();
+    const available = Math.min(queue.length, length);
+    while (this.scanned < available) {
+      const piece = queue.pieceAt(this.scanned, available - this.scanned);
+      if (!this.acceptPiece(piece, this.scanned)) return false;
+      this.scanned += piece.length;
+    }
+    if (available === length) {
+      this.scanned = 0;
+      return this.frameComplete(queue.consume(length), true);
+    }
+    if (queue.chunkCount > MAX_QUEUED_CHUNKS) {
+      this.partial = new Uint8Array(Math.min(length, Math.max(2 * available, PREALLOC_BYTES)));
+      queue.readInto(this.partial, 0, available);
+      this.partialFilled = available;
+      this.scanned = 0;
+    }
+    return false;
   }
 
-  /** Drain what has arrived of a payload that spans chunks: unmask and validate it piece by piece. */
+  /** Unmask and validate the next piece of a payload, in place; `offset`: its position in the payload. */
+  private acceptPiece(piece: Uint8Array, offset: number): boolean {
+    if (this.masked) applyMask(piece, this.maskKey, offset);
+    // RFC 6455 §8.1: fail a text message as soon as an invalid sequence arrives.
+    if (this.isPlainText() && !isControlOpcode(this.opcode) && !this.validator.push(piece, false)) {
+      return this.fail(ErrorCodes.InvalidUtf8, 'Invalid UTF-8 in a text message', CloseCodes.InvalidPayload);
+    }
+    return true;
+  }
+
+  /** Drain what has arrived of a trickled payload into its growing buffer. */
   private fillPartial(): boolean {
     const filled = this.partialFilled;
     const take = Math.min(this.queue.length, this.payloadLength - filled);
@@ -281,13 +312,8 @@ export class FrameParser {
       this.partial = partial = grown;
     }
     this.queue.readInto(partial, filled, take);
-    const piece = partial.subarray(filled, filled + take);
-    if (this.masked) applyMask(piece, this.maskKey, filled);
+    if (!this.acceptPiece(partial.subarray(filled, filled + take), filled)) return false;
     this.partialFilled = filled + take;
-    // RFC 6455 §8.1: fail a text message as soon as an invalid sequence arrives.
-    if (this.isPlainText() && !isControlOpcode(this.opcode) && !this.validator.push(piece, false)) {
-      return this.fail(ErrorCodes.InvalidUtf8, 'Invalid UTF-8 in a text message', CloseCodes.InvalidPayload);
-    }
     if (this.partialFilled < this.payloadLength) return false;
     this.partial = null;
     return this.frameComplete(partial, true);
@@ -349,6 +375,7 @@ export class FrameParser {
 
   private release(): void {
     this.queue.clear();
+    this.scanned = 0;
     this.partial = null;
     this.resetMessage();
   }

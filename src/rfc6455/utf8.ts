@@ -91,17 +91,29 @@ export function isValidUtf8(bytes: Uint8Array): boolean {
   return run(ACCEPT, bytes) === ACCEPT;
 }
 
+/** Pieces shorter than this go through the automaton alone: the fast check's call costs more. */
+const FAST_CHECK_MIN_BYTES = 256;
+
 /**
  * Incremental validator for one message at a time. `push` returns false as soon as the bytes seen
  * so far cannot start a valid string; with `final` it also requires the last sequence complete.
  */
 export class Utf8Validator {
   private state: number = ACCEPT;
+  private readonly fastCheck: ((bytes: Uint8Array) => boolean) | undefined;
+
+  /**
+   * `fastCheck`: an optional whole-string validator (e.g. node:buffer `isUtf8`) used for the bulk of
+   * long pieces — the part up to the last sequence boundary; the automaton handles the edges.
+   */
+  constructor(fastCheck?: (bytes: Uint8Array) => boolean) {
+    this.fastCheck = fastCheck;
+  }
 
   /** Feed the next piece; `final` marks the end of the message. */
   push(bytes: Uint8Array, final: boolean): boolean {
     if (this.state === REJECT) return false;
-    const state = run(this.state, bytes);
+    const state = this.fastCheck !== undefined && bytes.length >= FAST_CHECK_MIN_BYTES ? this.runFast(bytes) : run(this.state, bytes);
     if (final) {
       // RFC 3629 §3: a string may not end inside a sequence.
       this.state = state === ACCEPT ? ACCEPT : REJECT;
@@ -109,6 +121,27 @@ export class Utf8Validator {
     }
     this.state = state;
     return state !== REJECT;
+  }
+
+  /** Finish a pending sequence with the automaton, check the bulk at once, run the trailing sequence. */
+  private runFast(bytes: Uint8Array): number {
+    let state = this.state;
+    let start = 0;
+    while (state !== ACCEPT && state !== REJECT && start < bytes.length) {
+      state = TRANSITIONS[state * CLASS_COUNT + CLASSES[bytes[start]!]!]!;
+      start++;
+    }
+    if (state !== ACCEPT) return state;
+    // The last lead byte (within the last 4) starts a sequence that may continue in the next piece.
+    let boundary = bytes.length;
+    for (let i = bytes.length - 1; i >= Math.max(start, bytes.length - 4); i--) {
+      if ((bytes[i]! & 0xc0) !== 0x80) {
+        boundary = bytes[i]! < 0x80 ? i + 1 : i;
+        break;
+      }
+    }
+    if (!this.fastCheck!(bytes.subarray(start, boundary))) return REJECT;
+    return run(ACCEPT, bytes.subarray(boundary));
   }
 
   /** Start a new message. */

@@ -93,23 +93,39 @@ describe('FrameParser limits', () => {
 });
 
 describe('FrameParser buffering', () => {
-  it('drains a large frame as it arrives: at most a partial header stays queued', () => {
+  it('keeps a spanning payload in at most 64 queued chunks, then in one growing buffer', () => {
     const payload = pattern(300_000, 9);
     const stream = clientFrame(2, payload);
     const { parser: p, sink } = parser();
-    let maxBuffered = 0;
-    feedInChunks(p, stream, 1000, () => (maxBuffered = Math.max(maxBuffered, p.bufferedBytes)));
-    expect(maxBuffered).toBe(0);
+    let maxChunks = 0;
+    let maxBytes = 0;
+    feedInChunks(p, stream, 1000, () => {
+      maxChunks = Math.max(maxChunks, p.bufferedChunks);
+      maxBytes = Math.max(maxBytes, p.bufferedBytes);
+    });
+    expect(maxChunks).toBe(64);
+    expect(maxBytes).toBeLessThanOrEqual(64 * 1000);
+    expect(p.bufferedBytes).toBe(0);
     expect(Buffer.compare(Buffer.from(sink.messages[0]!.data), Buffer.from(payload))).toBe(0);
   });
 
-  it('holds at most a partial header when fed one byte at a time', () => {
+  it('takes a payload spanning a few chunks with one copy, unmasked in place as it arrived', () => {
+    const payload = pattern(200_000, 4);
+    const stream = clientFrame(2, payload);
+    const { parser: p, sink } = parser();
+    feedInChunks(p, stream, 65536);
+    expect(sink.messages[0]!.data.buffer.byteLength).toBe(200_000);
+    expect(Buffer.compare(Buffer.from(sink.messages[0]!.data), Buffer.from(payload))).toBe(0);
+  });
+
+  it('holds a bounded number of chunks when fed one byte at a time', () => {
     const stream = concat([clientFrame(2, pattern(70_000)), clientFrame(1, 'ok')]);
     const { parser: p, sink } = parser();
     let maxChunks = 0;
     feedInChunks(p, stream, 1, () => (maxChunks = Math.max(maxChunks, p.bufferedChunks)));
-    expect(maxChunks).toBeLessThanOrEqual(13); // 2 + 8 (64-bit length) + 4 (mask key) - 1
-    expect(sink.messages.length).toBe(2);
+    expect(maxChunks).toBeLessThanOrEqual(64);
+    expect(sink.messages.map((m) => m.data.length)).toEqual([70_000, 2]);
+    expect(Buffer.compare(Buffer.from(sink.messages[0]!.data), Buffer.from(pattern(70_000)))).toBe(0);
   });
 
   it('fails a text frame at the first invalid UTF-8 byte, before the frame is complete', () => {

@@ -108,6 +108,47 @@ describe('Utf8Validator', () => {
   });
 });
 
+describe('Utf8Validator with a fast whole-string check', () => {
+  // Long valid text (multi-byte heavy), sometimes with one byte changed, cut at random places.
+  const longText = fc
+    .tuple(fc.string({ unit: 'grapheme', minLength: 100, maxLength: 600 }), fc.option(fc.tuple(fc.nat(), fc.nat(255))))
+    .map(([text, change]) => {
+      const bytes = new TextEncoder().encode(text);
+      if (change && bytes.length > 0) bytes[change[0] % bytes.length] = change[1];
+      return bytes;
+    });
+
+  it('matches node:buffer isUtf8 for every chunking', () => {
+    fc.assert(
+      fc.property(longText, fc.array(fc.nat(4000), { maxLength: 5 }), (bytes, cuts) => {
+        const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+        for (const validator of [new Utf8Validator(isUtf8), new Utf8Validator()]) {
+          let start = 0;
+          let ok = true;
+          for (const point of points) {
+            ok = validator.push(bytes.subarray(start, point), false) && ok;
+            start = point;
+          }
+          ok = validator.push(bytes.subarray(start), true) && ok;
+          if (ok !== isUtf8(bytes)) return false;
+        }
+        return true;
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('hands the bulk of long pieces to the fast check, never a split sequence', () => {
+    const seen: number[] = [];
+    const validator = new Utf8Validator((b) => (seen.push(b.length), isUtf8(b)));
+    const euro = new TextEncoder().encode('€'.repeat(200)); // 600 bytes
+    expect(validator.push(euro.subarray(0, 301), false)).toBe(true); // ends 1 byte into a €
+    expect(validator.push(euro.subarray(301), true)).toBe(true);
+    // The second piece: 2 bytes finish the pending €, the last € (from its lead) goes to the automaton.
+    expect(seen).toEqual([300, 294]);
+  });
+});
+
 describe('truncateUtf8', () => {
   it('cuts on a sequence boundary', () => {
     const euro = new TextEncoder().encode('a€€'); // 61 e2 82 ac e2 82 ac
