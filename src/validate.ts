@@ -57,9 +57,9 @@ interface SchemaSide {
 }
 
 type InferSide<S> = {
-  events: S extends { events: infer E } ? { [K in keyof E]: SchemaOutput<E[K]> } : {};
+  events: S extends { events: infer E } ? { -readonly [K in keyof E]: SchemaOutput<E[K]> } : {};
   requests: S extends { requests: infer R }
-    ? { [K in keyof R]: { request: R[K] extends { request: infer Q } ? SchemaOutput<Q> : undefined; response: R[K] extends { response: infer A } ? SchemaOutput<A> : void } }
+    ? { -readonly [K in keyof R]: { request: R[K] extends { request: infer Q } ? SchemaOutput<Q> : undefined; response: R[K] extends { response: infer A } ? SchemaOutput<A> : void } }
     : {};
 };
 

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as WsWebSocket } from 'ws';
 import { RequestError, createClient } from '../../client/index.js';
-import type { ClientOptions, CloseInfo, TandemClient, WebSocketConstructor } from '../../client/index.js';
+import type { ClientOptions, CloseInfo, TandemClient } from '../../client/index.js';
 import { startEnvelopeServer } from '../helpers/ws-envelope-server.js';
 import type { EnvelopeServer, EnvelopeServerOptions } from '../helpers/ws-envelope-server.js';
 
@@ -183,7 +183,7 @@ describe('client ⇄ real server over loopback (jsdom WebSocket)', () => {
 describe('client with ws as the injected WebSocket constructor', () => {
   it('connects, requests and closes', async () => {
     const s = await server();
-    const { c } = client(s.url, { WebSocket: WsWebSocket as unknown as WebSocketConstructor, network: null });
+    const { c } = client(s.url, { WebSocket: WsWebSocket, network: null });
     expect(await c.request('add', [1, 1])).toBe(2); // made while connecting: waits for the link
     c.close();
     expect(c.state).toBe('closed');
