@@ -1,0 +1,267 @@
+/**
+ * The ws-style low-level server: listen on a port, attach to an existing `http.Server`, or run
+ * with `noServer` and hand it upgrades through {@link WebSocketServer.handleUpgrade}.
+ */
+import { createServer, STATUS_CODES } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import EventEmitter from 'eventemitter3';
+import { CloseCodes } from '../src/close-codes.js';
+import { ErrorCodes, StateError, TandemError } from '../src/errors.js';
+import { acceptHeaders, isRefusal, negotiate, refusal, validateUpgrade, writeRefusal } from './handshake.js';
+import type { HandshakeOptions, HandshakeRefusal } from './handshake.js';
+import { DEFAULTS as CONNECTION_DEFAULTS, ServerConnection } from './server-connection.js';
+
+/** Defaults of {@link WebSocketServerOptions}. */
+export const DEFAULTS = Object.freeze({
+  /**
+   * From TCP connect (own server) or `handleUpgrade` (attached / noServer) until the 101 is
+   * written; a slower client (slow-loris) is dropped. @default 10000
+   */
+  handshakeTimeoutMs: 10_000,
+  /** Largest request head on a server we create; more is answered with 431. @default 16384 */
+  maxHeaderBytes: 16 * 1024,
+  /** Most request headers read on a server we create (Node ignores the rest). @default 100 */
+  maxHeadersCount: 100,
+  /** @default 30000 */
+  closeTimeoutMs: CONNECTION_DEFAULTS.closeTimeoutMs,
+  /** @default 104857600 (100 MiB) */
+  maxPayload: CONNECTION_DEFAULTS.maxPayload,
+  /** @default 100000 */
+  maxFragments: CONNECTION_DEFAULTS.maxFragments,
+});
+
+/** Options of {@link WebSocketServer}: exactly one of `port`, `server` or `noServer`. */
+export interface WebSocketServerOptions extends HandshakeOptions {
+  /** Listen on this port (0 picks a free one); the server creates its own `http.Server`. */
+  readonly port?: number | undefined;
+  /** Host to listen on with `port`. @default all interfaces */
+  readonly host?: string | undefined;
+  /** Attach to this server's `upgrade` event. */
+  readonly server?: HttpServer | undefined;
+  /** Create no server: call {@link WebSocketServer.handleUpgrade} yourself. */
+  readonly noServer?: boolean | undefined;
+  /** Accept upgrades only for this pathname (query ignored). */
+  readonly path?: string | undefined;
+  readonly maxPayload?: number | undefined;
+  readonly maxFragments?: number | undefined;
+  readonly handshakeTimeoutMs?: number | undefined;
+  readonly closeTimeoutMs?: number | undefined;
+  readonly maxHeaderBytes?: number | undefined;
+}
+
+/** Events of a {@link WebSocketServer}. */
+export interface WebSocketServerEvents {
+  connection: [socket: ServerConnection, request: IncomingMessage];
+  listening: [];
+  /** A listen error, or an exception thrown by a `connection`/`headers` listener. */
+  error: [err: Error];
+  /** The 101 response lines, just before they are written: push extra headers here. */
+  headers: [headers: string[], request: IncomingMessage];
+  /** A handshake was refused (for logs and metrics); the response is already on its way. */
+  refused: [refusal: HandshakeRefusal, request: IncomingMessage];
+  close: [];
+}
+
+type ServerState = 'open' | 'closing' | 'closed';
+const kHandshakeTimer = Symbol('tandem.handshakeTimer');
+type TimedSocket = Duplex & { [kHandshakeTimer]?: ReturnType<typeof setTimeout> };
+
+function destroySocket(socket: Duplex): void {
+  socket.destroy();
+}
+
+function destroyThis(this: Duplex): void {
+  this.destroy();
+}
+
+function startHandshakeTimer(socket: TimedSocket, ms: number): void {
+  if (socket[kHandshakeTimer] !== undefined) return;
+  const timer = setTimeout(destroySocket, ms, socket);
+  timer.unref();
+  socket[kHandshakeTimer] = timer;
+}
+
+function clearHandshakeTimer(socket: TimedSocket): void {
+  const timer = socket[kHandshakeTimer];
+  if (timer === undefined) return;
+  clearTimeout(timer);
+  delete socket[kHandshakeTimer];
+}
+
+/** A WebSocket server with `ws`'s shape, over Tandem's own RFC 6455 engine. */
+export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
+  /** Open connections. */
+  readonly clients = new Set<ServerConnection>();
+  readonly #options: WebSocketServerOptions;
+  readonly #server: HttpServer | undefined;
+  readonly #ownsServer: boolean;
+  #state: ServerState = 'open';
+  #serverClosed = false;
+
+  constructor(options: WebSocketServerOptions, callback?: () => void) {
+    super();
+    const modes = Number(options.port !== undefined) + Number(options.server !== undefined) + Number(options.noServer === true);
+    if (modes !== 1) throw new TandemError(ErrorCodes.InvalidArgument, 'Give exactly one of port, server or noServer');
+    this.#options = options;
+    this.#ownsServer = options.port !== undefined;
+    if (options.port !== undefined) {
+      const timeoutMs = options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs;
+      const server = createServer({
+        maxHeaderSize: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes,
+        headersTimeout: timeoutMs,
+        requestTimeout: timeoutMs,
+      });
+      server.maxHeadersCount = DEFAULTS.maxHeadersCount;
+      // Node checks headersTimeout only every few seconds: our own timer drops slow-loris clients on time.
+      server.on('connection', (socket: Socket) => startHandshakeTimer(socket, timeoutMs));
+      server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onPlainRequest(req, res));
+      server.listen(options.port, options.host);
+      this.#server = server;
+    } else {
+      this.#server = options.server;
+    }
+    if (this.#server !== undefined) {
+      this.#server.on('listening', this.#onListening);
+      this.#server.on('error', this.#onServerError);
+      this.#server.on('upgrade', this.#onUpgrade);
+    }
+    if (callback !== undefined) this.once('listening', callback);
+  }
+
+  /** The address of the listening server (`port` or `server` mode). */
+  address(): AddressInfo | string | null {
+    if (this.#server === undefined) throw new StateError('address() is not available with noServer');
+    return this.#server.address();
+  }
+
+  /**
+   * Complete (or refuse) an upgrade. `cb` runs with the new connection right after the 101 is
+   * written, before any frame is parsed. Never throws; refusals are answered and the socket closed.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (socket: ServerConnection, request: IncomingMessage) => void): void {
+    socket.on('error', destroyThis);
+    startHandshakeTimer(socket, this.#options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs);
+    this.#upgrade(req, socket, head, cb).catch((err: unknown) => this.#reportError(err));
+  }
+
+  /** Does this server handle `req` (the `path` option)? */
+  shouldHandle(req: IncomingMessage): boolean {
+    const path = this.#options.path;
+    if (path === undefined) return true;
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    return (q === -1 ? url : url.slice(0, q)) === path;
+  }
+
+  /**
+   * Close every connection with 1001 (Going Away) and stop listening when this server created
+   * its http server (an attached one is only detached). `cb` runs once all connections closed.
+   */
+  close(cb?: () => void): void {
+    if (cb !== undefined) this.once('close', cb);
+    if (this.#state !== 'open') {
+      if (this.#state === 'closed') process.nextTick(() => this.emit('close'));
+      return;
+    }
+    this.#state = 'closing';
+    const server = this.#server;
+    if (server !== undefined) {
+      server.off('upgrade', this.#onUpgrade);
+      server.off('listening', this.#onListening);
+      if (!this.#ownsServer) server.off('error', this.#onServerError);
+    }
+    for (const client of this.clients) client.close(CloseCodes.GoingAway);
+    if (this.#ownsServer && server !== undefined) {
+      server.close(() => {
+        this.#serverClosed = true;
+        this.#maybeClosed();
+      });
+      server.closeIdleConnections();
+    } else {
+      this.#serverClosed = true;
+    }
+    this.#maybeClosed();
+  }
+
+  #maybeClosed(): void {
+    if (this.#state !== 'closing' || !this.#serverClosed || this.clients.size > 0) return;
+    this.#state = 'closed';
+    if (this.#ownsServer) this.#server?.off('error', this.#onServerError);
+    this.emit('close');
+  }
+
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (s: ServerConnection, r: IncomingMessage) => void): Promise<void> {
+    const outcome: HandshakeRefusal | Awaited<ReturnType<typeof negotiate>> =
+      this.#state !== 'open' ? refusal(503, 'Server is closing') : await negotiate(req, isSecure(socket), this.#options);
+    if (socket.destroyed) return; // timed out or gone while verifyClient ran
+    clearHandshakeTimer(socket);
+    if (isRefusal(outcome)) {
+      this.emit('refused', outcome, req);
+      return writeRefusal(socket, outcome);
+    }
+    const headers = acceptHeaders(outcome.key, outcome.protocol, outcome.extensions);
+    this.emit('headers', headers, req);
+    socket.write(`${headers.join('\r\n')}\r\n\r\n`);
+    socket.off('error', destroyThis);
+    const ws = new ServerConnection(socket, head, {
+      protocol: outcome.protocol,
+      extensions: outcome.extensions,
+      codec: outcome.codec,
+      maxPayload: this.#options.maxPayload ?? DEFAULTS.maxPayload,
+      maxFragments: this.#options.maxFragments ?? DEFAULTS.maxFragments,
+      closeTimeoutMs: this.#options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs,
+    });
+    this.clients.add(ws);
+    ws.once('close', () => {
+      this.clients.delete(ws);
+      this.#maybeClosed();
+    });
+    cb(ws, req);
+  }
+
+  #reportError(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    // eventemitter3 swallows an unheard 'error': rethrow so a listener's bug is not hidden.
+    else process.nextTick(() => {
+      throw error;
+    });
+  }
+
+  /** A non-upgrade request to our own server: 426, or the handshake's 400 for a half-formed upgrade. */
+  #onPlainRequest(req: IncomingMessage, res: ServerResponse): void {
+    const checked = req.headers.upgrade === undefined ? undefined : validateUpgrade(req);
+    const r = checked !== undefined && isRefusal(checked) ? checked : refusal(426, STATUS_CODES[426], { Upgrade: 'websocket' });
+    res.writeHead(r.status, { ...r.headers, 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+    res.end(r.reason);
+  }
+
+  #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (!this.shouldHandle(req)) {
+      // Another upgrade listener on a shared server may own this path.
+      if (!this.#ownsServer && (this.#server?.listenerCount('upgrade') ?? 0) > 1) return;
+      clearHandshakeTimer(socket);
+      socket.on('error', destroyThis);
+      return writeRefusal(socket, refusal(400, 'Unknown path'));
+    }
+    this.handleUpgrade(req, socket, head, (ws, request) => this.#emitConnection(ws, request));
+  };
+
+  #emitConnection(ws: ServerConnection, req: IncomingMessage): void {
+    this.emit('connection', ws, req);
+  }
+
+  #onListening = (): void => {
+    this.emit('listening');
+  };
+
+  #onServerError = (err: Error): void => {
+    this.emit('error', err);
+  };
+}
+
+function isSecure(socket: Duplex): boolean {
+  return (socket as { encrypted?: unknown }).encrypted === true;
+}
