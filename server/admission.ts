@@ -18,8 +18,6 @@ export interface AdmissionOptions<Identity> {
   connections(): number;
   /** False once the server is shutting down. */
   accepting(): boolean;
-  /** A refusal was sent (stats). */
-  refused(status: number): void;
   /** A hook failed unexpectedly. */
   report(error: unknown): void;
 }
@@ -72,7 +70,6 @@ export class Admission<Identity> {
   }
 
   #refuse(status: number, reason: string, headers: Record<string, string> = {}): Verdict {
-    this.#options.refused(status);
     return { status, reason, headers };
   }
 }

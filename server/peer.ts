@@ -17,21 +17,17 @@ import type { RequestOptions } from '../src/requests.js';
 import { DisconnectedError } from '../src/requests.js';
 import { CloseCodes } from '../src/close-codes.js';
 
-/** The low-level socket a peer drives (a `WebSocketServer` connection). */
+/** The low-level socket a peer drives (a `WebSocketServer` connection, ws-style events). */
 export interface PeerSocket {
   readonly bufferedAmount: number;
   send(data: string | Uint8Array): void;
-  /**
-   * Write an already framed, unmasked message (`[header, payload]`), the same bytes for every
-   * recipient of a broadcast. Absent, or returning false (e.g. the connection compresses), means
-   * "not possible": the peer then sends the encoded data itself.
-   */
-  sendFrame?(frame: readonly Uint8Array[]): boolean;
+  /** Write an already framed, unmasked message: the same bytes for every recipient of a broadcast. */
+  sendFrame?(frame: readonly Uint8Array[]): void;
   ping(): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
-  on(event: 'message', listener: (data: Uint8Array | string, isBinary: boolean) => void): unknown;
-  on(event: 'close', listener: (code: number, reason: string) => void): unknown;
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
+  on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
   on(event: 'pong', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
 }
@@ -109,10 +105,11 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
     this.#host = host;
     this.identity = identity;
     this.handshake = handshake;
-    socket.on('message', (data) => this.#onMessage(data));
+    // A text message is handed over as a string: the codec tells text from binary envelopes by type.
+    socket.on('message', (data, isBinary) => this.#onMessage(isBinary ? data : data.toString('utf8'), data.byteLength));
     socket.on('pong', () => this.liveness?.alive());
     socket.on('error', (err) => this.#host.report(err, this.#self()));
-    socket.on('close', (code, reason) => this.#onClose(code, reason));
+    socket.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')));
   }
 
   /** Current lifecycle state. */
@@ -205,8 +202,8 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
 
   /** @internal write a broadcast: its shared frame when the socket can, else its encoded data. */
   writePrepared(message: PreparedMessage): void {
-    if (this.#socket.sendFrame?.(message.frame) === true) return;
-    this.#socket.send(message.data);
+    if (this.#socket.sendFrame !== undefined) this.#socket.sendFrame(message.frame);
+    else this.#socket.send(message.data);
   }
 
   /** @internal the socket (protocol pings). */
@@ -229,9 +226,9 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
     }
   }
 
-  #onMessage(data: Uint8Array | string): void {
+  #onMessage(data: Uint8Array | string, bytes: number): void {
     if (this.#state === 'closed') return;
-    this.#host.received(this.#self(), typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
+    this.#host.received(this.#self(), bytes);
     this.liveness?.alive();
     const outcome = this.conversation.receive(data);
     switch (outcome.kind) {

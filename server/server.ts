@@ -1,0 +1,398 @@
+/**
+ * `createServer<Contract>()`: the typed server. It runs the low-level {@link WebSocketServer} for
+ * listening/attaching and the 101, admits connections (maxConnections, authenticate), turns each
+ * socket into a {@link Peer} speaking the shared conversation, and owns the server-wide pieces:
+ * request handlers, rooms through the {@link Adapter}, one liveness sweep, backpressure, stats
+ * and the graceful shutdown.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import EventEmitter from 'eventemitter3';
+import type { Adapter, BroadcastMessage, BroadcastTarget, PeerId } from './adapter.js';
+import { memoryAdapter } from './adapter.js';
+import { backpressurePolicy, beforeWrite, isSlowConsumer, slowConsumerReason } from './backpressure.js';
+import type { BackpressurePolicy } from './backpressure.js';
+import { LivenessSweep } from './liveness.js';
+import { Peer } from './peer.js';
+import type { EmitArgs, EmitOptions, PeerHost } from './peer.js';
+import { PreparedMessage, prepared } from './prepared-message.js';
+import { BroadcastOperator } from './rooms.js';
+import type { BroadcastOptions, PeerLike } from './rooms.js';
+import { Admission } from './admission.js';
+import { SERVER_DEFAULTS } from './server-options.js';
+import type { CloseOptions, ServerOptions } from './server-options.js';
+import { StatsCounters, byteLength } from './server-stats.js';
+import type { ServerStats } from './server-stats.js';
+import { WebSocketServer } from './websocket-server.js';
+import type { ServerConnection } from './server-connection.js';
+import type { PeerSocket } from './peer.js';
+import { CloseCodes } from '../src/close-codes.js';
+import { jsonCodec } from '../src/codec.js';
+import type { Codec } from '../src/codec.js';
+import type { EventName, RequestHandler, RequestName, RequestPayload, ResponsePayload, ServerEndpoint } from '../src/contract.js';
+import { Conversation } from '../src/conversation.js';
+import type { AnyRequestHandler } from '../src/conversation.js';
+import { PROTOCOL_VERSION, welcomeEnvelope } from '../src/envelope.js';
+import type { Envelope, HelloEnvelope } from '../src/envelope.js';
+import { DisconnectedError } from '../src/requests.js';
+import { systemScheduler } from '../src/scheduler.js';
+import type { Scheduler, TimerHandle } from '../src/scheduler.js';
+import type { ContractDefinition } from '../src/validate.js';
+
+/** Lifecycle of the server. */
+export type ServerState = 'running' | 'closing' | 'closed';
+
+type Ep<C> = ServerEndpoint<C>;
+type AnyPeer = Peer<never>;
+type Listener = (...args: never[]) => void;
+
+/** The typed server; create it with {@link createServer}. */
+export class TandemServer<C, Identity = unknown, Data extends object = Record<string, unknown>> {
+  readonly #options: ServerOptions<C, Identity>;
+  readonly #events = new EventEmitter();
+  readonly #wss: WebSocketServer;
+  readonly #scheduler: Scheduler;
+  readonly #codec: Codec;
+  readonly #backpressure: BackpressurePolicy;
+  readonly #liveness: LivenessSweep | undefined;
+  readonly #adapter: Adapter;
+  readonly #admission: Admission<Identity>;
+  readonly #stats = new StatsCounters();
+  readonly #peers = new Map<PeerId, Peer<C, Identity, Data>>();
+  readonly #handlers = new Map<string, AnyRequestHandler<AnyPeer>>();
+  /** Timers that exist only while a peer is in its handshake, or closing under a deadline. */
+  readonly #deadlines = new Map<AnyPeer, TimerHandle>();
+  readonly #host: PeerHost;
+  readonly #root: BroadcastOperator<Ep<C>['emits']>;
+  #state: ServerState = 'running';
+  #closing: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
+
+  constructor(options: ServerOptions<C, Identity>) {
+    this.#options = options;
+    this.#scheduler = options.scheduler ?? systemScheduler;
+    this.#codec = options.codec ?? jsonCodec;
+    this.#backpressure = backpressurePolicy(options.backpressure);
+    this.#liveness =
+      options.heartbeat === false
+        ? undefined
+        : new LivenessSweep({
+            scheduler: this.#scheduler,
+            ...(options.heartbeat?.interval !== undefined ? { intervalMs: options.heartbeat.interval } : {}),
+            ...(options.heartbeat?.timeout !== undefined ? { timeoutMs: options.heartbeat.timeout } : {}),
+          });
+    this.#adapter = (options.adapter ?? memoryAdapter)({ deliver: (peerId, message) => this.#deliver(peerId, message) });
+    this.#host = this.#makeHost();
+    this.#root = new BroadcastOperator((event, payload, target, opts) => this.#broadcast(event, payload, target, opts));
+    this.#admission = new Admission<Identity>({
+      ...(options.authenticate ? { authenticate: options.authenticate } : {}),
+      maxConnections: options.maxConnections ?? Infinity,
+      connections: () => this.#peers.size,
+      accepting: () => this.#state === 'running',
+      report: (err) => this.#report(err, undefined),
+    });
+    this.#wss = new WebSocketServer({
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(options.server !== undefined ? { server: options.server } : {}),
+      ...(options.path !== undefined ? { path: options.path } : {}),
+      ...(options.noServer ? { noServer: true } : {}),
+      ...(options.origins !== undefined ? { origins: options.origins } : {}),
+      maxPayload: options.maxMessageBytes ?? SERVER_DEFAULTS.maxMessageBytes,
+      verifyClient: (info) => this.#admission.verify(info.req),
+    });
+    this.#wss.on('connection', (socket, req) => this.#connect(socket, req));
+    this.#wss.on('listening', () => this.#events.emit('listening'));
+    this.#wss.on('refused', (refusal) => this.#stats.refusedWith(refusal.status));
+    this.#wss.on('error', (err) => this.#report(err, undefined));
+  }
+
+  /** `running`, `closing` (in `close()`) or `closed`. */
+  get state(): ServerState {
+    return this.#state;
+  }
+
+  /** The connected peers by id. */
+  get peers(): ReadonlyMap<PeerId, Peer<C, Identity, Data>> {
+    return this.#peers;
+  }
+
+  /** The adapter holding rooms (for inspection; use `peer.join` / `server.to` to change rooms). */
+  get adapter(): Adapter {
+    return this.#adapter;
+  }
+
+  /** The bound address in `port` mode (`port` 0 picks a free port). */
+  address(): AddressInfo | string | null {
+    return this.#wss.address();
+  }
+
+  /** A peer finished its hello; register `peer.on(...)` here. */
+  on(event: 'connection', listener: (peer: Peer<C, Identity, Data>) => void): this;
+  /** A peer's connection ended (after its rooms were left). */
+  on(event: 'disconnect', listener: (peer: Peer<C, Identity, Data>, reason: string, code: number) => void): this;
+  /** A reported failure: a handler that threw, a protocol violation, a hook that failed. Never thrown. */
+  on(event: 'error', listener: (error: unknown, peer: Peer<C, Identity, Data> | undefined) => void): this;
+  /** The server is listening (`port` mode). */
+  on(event: 'listening', listener: () => void): this;
+  on(event: string, listener: Listener): this {
+    this.#events.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** Like {@link TandemServer.on}, once. */
+  once(event: 'connection' | 'disconnect' | 'error' | 'listening', listener: Listener): this {
+    this.#events.once(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** Remove a listener. */
+  off(event: string, listener: Listener): this {
+    this.#events.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /**
+   * Serve the client's request `method`. The handler's value is the response; a thrown
+   * `RequestError` travels back with its `code`; anything else becomes `internal` and is reported
+   * through `'error'`. Returns a disposer.
+   */
+  handle<K extends RequestName<Ep<C>['serves']>>(
+    method: K,
+    handler: RequestHandler<RequestPayload<Ep<C>['serves'], K>, ResponsePayload<Ep<C>['serves'], K>, Peer<C, Identity, Data>>,
+  ): () => void {
+    const wrapped: AnyRequestHandler<AnyPeer> = (payload, peer) => {
+      peer.inflight += 1; // counted while it runs; a never-settling handler is forgotten with its peer
+      const settled = (): void => void (peer.inflight -= 1);
+      const result = Promise.resolve().then(() => handler(payload as never, peer as unknown as Peer<C, Identity, Data>));
+      result.then(settled, settled);
+      return result;
+    };
+    this.#handlers.set(method, wrapped);
+    for (const peer of this.#peers.values()) this.#install(peer as unknown as AnyPeer, method, wrapped);
+    return () => {
+      if (this.#handlers.get(method) !== wrapped) return;
+      this.#handlers.delete(method);
+      for (const peer of this.#peers.values()) peer.handlers.get(method)?.();
+    };
+  }
+
+  /** Broadcast to the members of `room` (chain `.to`, `.except`, `.volatile`). */
+  to(room: string | readonly string[]): BroadcastOperator<Ep<C>['emits']> {
+    return this.#root.to(room);
+  }
+
+  /** Alias of {@link TandemServer.to}. */
+  in(room: string | readonly string[]): BroadcastOperator<Ep<C>['emits']> {
+    return this.#root.to(room);
+  }
+
+  /** Broadcast to everyone except a peer or the members of a room. */
+  except(peerOrRoom: PeerLike | string | readonly (PeerLike | string)[]): BroadcastOperator<Ep<C>['emits']> {
+    return this.#root.except(peerOrRoom);
+  }
+
+  /** Broadcasts that may be dropped for slow consumers. */
+  get volatile(): BroadcastOperator<Ep<C>['emits']> {
+    return this.#root.volatile;
+  }
+
+  /** Send an event to every connected peer; returns how many it was written to. */
+  emit<K extends EventName<Ep<C>['emits']>>(event: K, ...args: EmitArgs<Ep<C>['emits'][K], EmitOptions>): number {
+    const [payload, options] = args;
+    return this.#broadcast(event, payload, this.#root.target, options ?? {});
+  }
+
+  /** For `noServer`: complete an upgrade the application received on its own HTTP server. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#wss.handleUpgrade(req, socket, head, (ws, request) => this.#connect(ws, request));
+  }
+
+  /** Counters and gauges. */
+  stats(): ServerStats {
+    let pending = 0;
+    for (const peer of this.#peers.values()) pending += peer.inflight;
+    return { ...this.#stats.snapshot(this.#peers.size, this.#adapter.roomNames().length), pendingHandlers: pending };
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, close every peer with 1001 (or 1012 with `restart`),
+   * wait for the close handshakes up to the timeout, terminate the rest, resolve when all is released.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#shutdown(options);
+    return this.#closing;
+  }
+
+  async #shutdown(options: CloseOptions): Promise<void> {
+    this.#state = 'closing'; // admission now answers 503
+    const code = options.restart ? CloseCodes.ServiceRestart : CloseCodes.GoingAway;
+    const reason = options.restart ? 'server restarting' : 'server shutting down';
+    const timeout = options.timeout ?? this.#options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout;
+    const drained = new Promise<void>((resolve) => {
+      this.#drained = resolve;
+      if (this.#peers.size === 0) resolve();
+    });
+    for (const peer of [...this.#peers.values()]) peer.close(code, reason);
+    // Stop listening (own server) or detach; connections already closing keep our code.
+    const stopped = new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    const timer = this.#scheduler.setTimeout(() => {
+      for (const peer of [...this.#peers.values()]) peer.terminate(`no close handshake within ${timeout} ms of shutdown`);
+    }, timeout);
+    await drained;
+    this.#scheduler.clearTimeout(timer);
+    this.#liveness?.clear();
+    for (const handle of this.#deadlines.values()) this.#scheduler.clearTimeout(handle);
+    this.#deadlines.clear();
+    await Promise.all([stopped, this.#adapter.close()]);
+    this.#state = 'closed';
+  }
+
+  // ——— connections ———
+
+  #connect(socket: ServerConnection, req: IncomingMessage): void {
+    const identity = this.#admission.take(req);
+    const peer = new Peer<C, Identity, Data>(socket as unknown as PeerSocket, this.#host, identity as Identity, {
+      url: req.url ?? '/',
+      headers: req.headers,
+      remoteAddress: req.socket.remoteAddress,
+    });
+    const self = peer as unknown as AnyPeer;
+    peer.conversation = new Conversation<Peer<C, Identity, Data>>({
+      side: 'server',
+      context: peer,
+      codec: this.#codec,
+      scheduler: this.#scheduler,
+      schemas: this.#options.schemas as ContractDefinition | undefined,
+      ...(this.#options.requestTimeout !== undefined ? { requestTimeout: this.#options.requestTimeout } : {}),
+      transmit: (envelope) => void this.#write(self, envelope, false),
+      onEvent: (name, payload) => peer.dispatch(name, payload),
+      onError: (error) => this.#report(error, self),
+    });
+    for (const [method, handler] of this.#handlers) this.#install(self, method, handler);
+    this.#peers.set(peer.id, peer);
+    this.#adapter.addPeer(peer.id);
+    if (this.#state !== 'running') return peer.close(CloseCodes.GoingAway, 'server shutting down');
+    const helloTimeout = this.#options.helloTimeout ?? SERVER_DEFAULTS.helloTimeout;
+    this.#setDeadline(self, helloTimeout, () => peer.close(CloseCodes.HelloTimeout, `no hello within ${helloTimeout} ms`));
+  }
+
+  #admit(peer: AnyPeer, hello: HelloEnvelope): void {
+    this.#clearDeadline(peer);
+    if (peer.state !== 'handshake') return;
+    peer.auth = hello.auth;
+    // The welcome goes first: anything a 'connection' listener sends must follow it.
+    this.#write(peer, welcomeEnvelope(), false);
+    peer.conversation.ready();
+    peer.markOpen();
+    if (this.#liveness) {
+      peer.liveness = this.#liveness.track({ ping: () => peer.socket.ping(), terminate: (reason) => peer.terminate(`heartbeat timeout: ${reason}`) });
+    }
+    this.#events.emit('connection', peer);
+  }
+
+  #release(peer: AnyPeer, code: number, reason: string): void {
+    this.#clearDeadline(peer);
+    peer.liveness?.untrack();
+    this.#adapter.removePeer(peer.id);
+    this.#peers.delete(peer.id);
+    peer.conversation.requests.rejectAll(new DisconnectedError());
+    this.#stats.closedWith(code);
+    this.#events.emit('disconnect', peer, reason, code);
+    if (this.#state === 'closing' && this.#peers.size === 0) this.#drained?.();
+  }
+
+  // ——— writing ———
+
+  #write(peer: AnyPeer, envelope: Envelope, volatile: boolean): boolean {
+    if (peer.state === 'closing' || peer.state === 'closed') return false;
+    if (beforeWrite(this.#backpressure, peer.bufferedAmount, volatile) === 'drop') {
+      this.#stats.dropped += 1;
+      return false;
+    }
+    const data = this.#codec.encode(envelope);
+    peer.writeRaw(data);
+    this.#stats.sent(byteLength(data));
+    this.#checkSlow(peer);
+    return true;
+  }
+
+  #broadcast(event: string, payload: unknown, target: BroadcastTarget, options: BroadcastOptions): number {
+    if (this.#state === 'closed') return 0;
+    const envelope: Envelope = { v: PROTOCOL_VERSION, type: 'event', name: event };
+    if (payload !== undefined) envelope.payload = payload;
+    // Encoded once here; framed once, lazily, by the first recipient.
+    return this.#adapter.broadcast(new PreparedMessage(this.#codec.encode(envelope), options.volatile ?? false), target);
+  }
+
+  #deliver(peerId: PeerId, message: BroadcastMessage): void {
+    const peer = this.#peers.get(peerId) as AnyPeer | undefined;
+    if (peer === undefined || peer.state !== 'open') return;
+    if (beforeWrite(this.#backpressure, peer.bufferedAmount, message.volatile) === 'drop') {
+      this.#stats.dropped += 1;
+      return;
+    }
+    const ready = prepared(message);
+    peer.writePrepared(ready);
+    this.#stats.sent(ready.payloadBytes);
+    this.#checkSlow(peer);
+  }
+
+  #checkSlow(peer: AnyPeer): void {
+    const buffered = peer.bufferedAmount;
+    if (!isSlowConsumer(this.#backpressure, buffered)) return;
+    // A peer that does not read will not read our close frame either: terminate at the deadline.
+    const closeTimeout = this.#options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout;
+    peer.close(CloseCodes.TryAgainLater, slowConsumerReason(buffered));
+    this.#setDeadline(peer, closeTimeout, () => peer.terminate(slowConsumerReason(peer.bufferedAmount)));
+  }
+
+  // ——— plumbing ———
+
+  #install(peer: AnyPeer, method: string, handler: AnyRequestHandler<AnyPeer>): void {
+    peer.handlers.get(method)?.();
+    peer.handlers.set(method, peer.conversation.handle(method, handler as never));
+  }
+
+  #setDeadline(peer: AnyPeer, delayMs: number, action: () => void): void {
+    this.#clearDeadline(peer);
+    this.#deadlines.set(peer, this.#scheduler.setTimeout(() => {
+      this.#deadlines.delete(peer);
+      action();
+    }, delayMs));
+  }
+
+  #clearDeadline(peer: AnyPeer): void {
+    const handle = this.#deadlines.get(peer);
+    if (handle === undefined) return;
+    this.#scheduler.clearTimeout(handle);
+    this.#deadlines.delete(peer);
+  }
+
+  #report(error: unknown, peer: AnyPeer | undefined): void {
+    peer?.dispatch('error', error);
+    this.#events.emit('error', error, peer);
+  }
+
+  #makeHost(): PeerHost {
+    return {
+      write: (peer, envelope, volatile) => this.#write(peer, envelope, volatile),
+      admit: (peer, hello) => this.#admit(peer, hello),
+      release: (peer, code, reason) => this.#release(peer, code, reason),
+      received: (_peer, bytes) => this.#stats.received(bytes),
+      operatorFor: (peer) => this.#root.except(peer) as BroadcastOperator<object>,
+      join: (peer, room) => this.#adapter.join(peer.id, room),
+      leave: (peer, room) => this.#adapter.leave(peer.id, room),
+      roomsOf: (peer) => this.#adapter.roomsOf(peer.id),
+      report: (error, peer) => this.#report(error, peer),
+    };
+  }
+}
+
+/** Creates the typed server for contract `C` and starts listening (or attaches). */
+export function createServer<C, Identity = unknown, Data extends object = Record<string, unknown>>(
+  options: ServerOptions<C, Identity>,
+): TandemServer<C, Identity, Data> {
+  return new TandemServer<C, Identity, Data>(options);
+}
