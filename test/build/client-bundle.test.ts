@@ -1,0 +1,70 @@
+/**
+ * The browser bundles (after `npm run build`): the client ESM entry with every chunk it imports,
+ * and the UMD file, contain no `node:` import and none of the RFC 6455 engine or server code,
+ * and the UMD stays within its gzipped size budget.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+
+const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
+
+function read(file: string): string {
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
+  return readFileSync(file, 'utf8');
+}
+
+/** dist/client.js and every relative module it imports, transitively. */
+function clientGraph(): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const [, spec] of read(file).matchAll(/(?:from|import)\s*['"]([^'"]+)['"]/g)) {
+      if (spec!.startsWith('.')) visit(join(dirname(file), spec!));
+    }
+  };
+  visit(join(dist, 'client.js'));
+  return [...seen];
+}
+
+/** Source files a bundle was built from, per its source map. */
+function sourcesOf(file: string): string[] {
+  return (JSON.parse(read(`${file}.map`)) as { sources: string[] }).sources;
+}
+
+describe('browser bundles', () => {
+  const bundles = () => [...clientGraph(), join(dist, 'tandem.umd.js'), join(dist, 'tandem.umd.min.js')];
+
+  it('import nothing from node: (nor require it)', () => {
+    for (const file of bundles()) {
+      expect(read(file), file).not.toMatch(/(?:from\s*|import\s*\(?\s*|require\s*\(\s*)['"]node:/);
+    }
+  });
+
+  it('contain none of the RFC 6455 engine or the server', () => {
+    const files = bundles();
+    expect(files.length).toBeGreaterThan(3);
+    for (const file of files) {
+      const sources = sourcesOf(file);
+      expect(sources.filter((s) => /rfc6455|(^|\/)server\//.test(s)), file).toEqual([]);
+    }
+    // …and, independently of source maps, none of the engine's distinctive identifiers.
+    const umd = read(join(dist, 'tandem.umd.js'));
+    for (const name of ['FrameParser', 'FrameWriter', 'ByteQueue', 'Sec-WebSocket-Accept', '258EAFA5-E914-47DA-95CA-C5AB0DC85B11']) expect(umd).not.toContain(name);
+  });
+
+  it('the UMD bundle holds the client and eventemitter3', () => {
+    const sources = sourcesOf(join(dist, 'tandem.umd.js'));
+    expect(sources.some((s) => s.includes('client/client.ts'))).toBe(true);
+    expect(sources.some((s) => s.includes('eventemitter3'))).toBe(true);
+  });
+
+  it('keeps the minified UMD within its gzipped size budget', () => {
+    const gzipped = gzipSync(readFileSync(join(dist, 'tandem.umd.min.js')), { level: 9 }).byteLength;
+    // Target 5 KB (issue 3); measured 8.4 KB at the first release. The budget guards regressions.
+    expect(gzipped).toBeLessThan(9 * 1024);
+  });
+});

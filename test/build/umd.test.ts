@@ -1,0 +1,46 @@
+/**
+ * The built UMD file works from a plain <script> tag: loaded into jsdom (runScripts), it exposes
+ * `window.Tandem.createClient`, which connects to a real server on loopback.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { JSDOM } from 'jsdom';
+import { afterEach, describe, expect, it } from 'vitest';
+import type * as ClientModule from '../../client/index.js';
+import { startEnvelopeServer } from '../helpers/ws-envelope-server.js';
+import type { EnvelopeServer } from '../helpers/ws-envelope-server.js';
+
+const file = fileURLToPath(new URL('../../dist/tandem.umd.min.js', import.meta.url));
+let server: EnvelopeServer | undefined;
+let dom: JSDOM | undefined;
+afterEach(async () => {
+  dom?.window.close();
+  await server?.close();
+  server = undefined;
+  dom = undefined;
+});
+
+describe('UMD bundle', () => {
+  it('window.Tandem.createClient talks to a real server from a <script> tag', async () => {
+    if (!existsSync(file)) throw new Error('dist/tandem.umd.min.js is missing: run `npm run build` first');
+    server = await startEnvelopeServer({ handlers: { add: (p) => (p as number[]).reduce((a, b) => a + b, 0) } });
+    dom = new JSDOM(`<!doctype html><script>${readFileSync(file, 'utf8')}</script>`, { runScripts: 'dangerously', url: 'http://127.0.0.1/' });
+    const Tandem = (dom.window as unknown as { Tandem: typeof ClientModule }).Tandem;
+    expect(typeof Tandem.createClient).toBe('function');
+    expect(Tandem.CloseCodes.HeartbeatTimeout).toBe(4000);
+    const client = Tandem.createClient(server.url, { auth: 'from-umd' });
+    const states: string[] = [];
+    client.lifecycle.on('state', (s: string) => states.push(s));
+    expect(await client.request('add' as never, [1, 2, 3] as never)).toBe(6);
+    client.emit('hello-from-umd' as never, { ok: true } as never);
+    const peer = await server.peer(0);
+    expect(peer.hello).toEqual({ v: 1, type: 'hello', auth: 'from-umd' });
+    await new Promise<void>((resolve) => {
+      const check = () => (server!.events.length > 0 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    expect(server.events).toEqual([{ name: 'hello-from-umd', payload: { ok: true } }]);
+    client.close();
+    expect(states).toEqual(['open', 'closed']);
+  });
+});
