@@ -3,12 +3,18 @@
  * `window.Tandem.createClient`, which connects to a real server on loopback.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { JSDOM } from 'jsdom';
 import { afterEach, describe, expect, it } from 'vitest';
 import type * as ClientModule from '../../client/index.js';
 import { startEnvelopeServer } from '../helpers/ws-envelope-server.js';
 import type { EnvelopeServer } from '../helpers/ws-envelope-server.js';
+
+// jsdom ships no type declarations (and @types/jsdom is not installed): type the little we use.
+interface JSDOM {
+  window: { close(): void } & Record<string, unknown>;
+}
+const { JSDOM } = createRequire(import.meta.url)('jsdom') as { JSDOM: new (html: string, options: object) => JSDOM };
 
 const file = fileURLToPath(new URL('../../dist/tandem.umd.min.js', import.meta.url));
 let server: EnvelopeServer | undefined;
