@@ -234,7 +234,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   #onPlainRequest(req: IncomingMessage, res: ServerResponse): void {
     const checked = req.headers.upgrade === undefined ? undefined : validateUpgrade(req);
     const r = checked !== undefined && isRefusal(checked) ? checked : refusal(426, STATUS_CODES[426], { Upgrade: 'websocket' });
-    res.writeHead(r.status, { ...r.headers, 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+    res.writeHead(r.status, {
+      ...r.headers,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(r.reason),
+      Connection: 'close',
+    });
     res.end(r.reason);
   }
 
