@@ -1,0 +1,146 @@
+// The demo page: plain JavaScript on the UMD build (`window.Tandem`), no bundler.
+// The contract both ends follow is ../contract.ts.
+/* global Tandem */
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const view = {
+  state: $('state'),
+  latency: $('latency'),
+  joinForm: $('join'),
+  joinError: $('join-error'),
+  chat: $('chat'),
+  roomTitle: $('room-title'),
+  messages: $('messages'),
+  users: $('users'),
+  onlineCount: $('online-count'),
+};
+
+/** The session: who we are, where we are, and the client once joined. */
+const session = { name: '', room: '', client: null, shown: new Set(), countdown: 0, probe: 0 };
+window.demo = session; // for the end-to-end tests and for poking around in devtools
+
+const wsUrl = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat`;
+
+// ——— connection state, with the reconnect countdown ———
+function showState(state, retryAt) {
+  clearInterval(session.countdown);
+  const paint = () => {
+    let label = state;
+    if (state === 'reconnecting' && retryAt) {
+      const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
+      label = seconds > 0 ? `reconnecting in ${seconds}s` : 'reconnecting…';
+    }
+    view.state.textContent = label;
+  };
+  view.state.dataset.state = state;
+  view.state.className = `state state-${state}`;
+  paint();
+  if (state === 'reconnecting' && retryAt) session.countdown = setInterval(paint, 250);
+  if (state !== 'open') view.latency.textContent = '– ms';
+}
+
+// ——— messages and presence ———
+function addMessage({ id, from, text, at }) {
+  if (session.shown.has(id)) return; // history after a reconnect repeats what we already show
+  session.shown.add(id);
+  const item = document.createElement('li');
+  if (from === session.name) item.classList.add('mine');
+  const who = Object.assign(document.createElement('span'), { className: 'from', textContent: from });
+  const when = Object.assign(document.createElement('time'), { textContent: new Date(at).toLocaleTimeString() });
+  item.append(who, document.createTextNode(text), when);
+  view.messages.append(item);
+  view.messages.scrollTop = view.messages.scrollHeight;
+}
+
+function addNote(text) {
+  view.messages.append(Object.assign(document.createElement('li'), { className: 'system', textContent: text }));
+}
+
+function showUsers(users) {
+  view.users.replaceChildren(...users.map((name) => Object.assign(document.createElement('li'), { textContent: name })));
+  view.onlineCount.textContent = String(users.length);
+}
+
+function enterRoom(room) {
+  session.room = room;
+  view.roomTitle.textContent = `#${room}`;
+  view.messages.replaceChildren();
+  session.shown.clear();
+}
+
+// ——— latency: time a typed request round trip ———
+async function measureLatency() {
+  if (session.client?.state !== 'open') return;
+  const started = performance.now();
+  try {
+    await session.client.request('clock', undefined, { timeout: 5000 });
+    view.latency.textContent = `${Math.round(performance.now() - started)} ms`;
+  } catch {
+    view.latency.textContent = '– ms';
+  }
+}
+
+// ——— joining: the first time connects, later it asks the server to switch rooms ———
+function connect(name, room) {
+  session.name = name;
+  enterRoom(room);
+  // `auth` is read before every attempt, so a reconnect lands in the room we are in now.
+  const client = Tandem.createClient(wsUrl(), { auth: () => ({ name: session.name, room: session.room }) });
+  session.client = client;
+  client.lifecycle.on('state', (state) => showState(state));
+  client.lifecycle.on('close', (info) => {
+    if (info.willReconnect) showState('reconnecting', info.retryDelay ? Date.now() + info.retryDelay : 0);
+    else if (info.code >= 4400 && info.code <= 4499) view.joinError.textContent = info.reason;
+  });
+  client.lifecycle.on('open', () => measureLatency());
+  client.on('message', addMessage);
+  client.on('history', ({ room, messages }) => room === session.room && messages.forEach(addMessage));
+  client.on('presence', ({ room, users }) => room === session.room && showUsers(users));
+  showState(client.state);
+  session.probe = setInterval(measureLatency, 3000);
+  view.joinForm.querySelector('button').textContent = 'Switch room';
+  $('name').disabled = true;
+  view.chat.hidden = false;
+}
+
+async function switchRoom(room) {
+  try {
+    const { users } = await session.client.request('join', { room });
+    enterRoom(room);
+    showUsers(users);
+  } catch (err) {
+    // A typed error: `code` is what the server's handler threw (here `invalid_room`).
+    view.joinError.textContent = `${err.code}: ${err.message}`;
+  }
+}
+
+view.joinForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  view.joinError.textContent = '';
+  const room = $('room').value.trim();
+  if (session.client === null) connect($('name').value.trim(), room);
+  else if (room !== session.room) void switchRoom(room);
+});
+
+$('compose').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = $('text');
+  const text = input.value.trim();
+  if (text === '') return;
+  // While reconnecting this is queued and sent, in order, as soon as the link is back.
+  session.client.emit('say', { text });
+  if (session.client.state !== 'open') addNote(`queued: ${text}`);
+  input.value = '';
+});
+
+$('leave').addEventListener('click', () => {
+  session.client.close();
+  clearInterval(session.probe);
+  session.client = null;
+  showState('idle');
+  view.state.textContent = 'not connected';
+  view.chat.hidden = true;
+  $('name').disabled = false;
+  view.joinForm.querySelector('button').textContent = 'Join';
+});

@@ -1,0 +1,97 @@
+// The Tandem demo: a small chat. `npm start` builds the package and runs this file.
+// One HTTP server serves the page and takes the WebSocket upgrades on /chat.
+// The contract both ends follow is written down in ./contract.ts.
+import { createServer as createHttpServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { createServer, RequestError, CloseCodes } from '../dist/server.js';
+
+const PORT = Number(process.env.PORT ?? 8080);
+const HISTORY = 50; // messages a room remembers for people who join or come back
+
+// ——— static files: the page, and the browser client from dist/ ———
+const files = {
+  '/': ['page/index.html', 'text/html; charset=utf-8'],
+  '/app.js': ['page/app.js', 'text/javascript; charset=utf-8'],
+  '/style.css': ['page/style.css', 'text/css; charset=utf-8'],
+  '/tandem.umd.min.js': ['../dist/tandem.umd.min.js', 'text/javascript; charset=utf-8'],
+};
+
+const http = createHttpServer(async (req, res) => {
+  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  if (path === '/favicon.ico') return void res.writeHead(204).end();
+  const file = files[path];
+  if (!file) return void res.writeHead(404).end('not found');
+  try {
+    const body = await readFile(new URL(file[0], import.meta.url));
+    res.writeHead(200, { 'content-type': file[1], 'cache-control': 'no-store' }).end(body);
+  } catch {
+    res.writeHead(500).end('missing file: run `npm run build`');
+  }
+});
+
+// ——— the typed server ———
+/** @type {import('../dist/server.js').TandemServer<import('./contract.js').ChatContract>} */
+const chat = createServer({ server: http, path: '/chat' });
+/** @type {Map<string, object[]>} room → its last messages */
+const history = new Map();
+
+const validRoom = (room) => typeof room === 'string' && /^[a-z0-9-]{1,24}$/i.test(room);
+const usersIn = (room) =>
+  [...chat.adapter.membersOf(room)].map((id) => chat.peers.get(id)?.data.name).filter(Boolean).sort();
+
+function enter(peer, room) {
+  const previous = peer.data.room;
+  if (previous) peer.leave(previous);
+  peer.data.room = room;
+  peer.join(room);
+  peer.emit('history', { room, messages: history.get(room) ?? [] });
+  if (previous && previous !== room) chat.to(previous).emit('presence', { room: previous, users: usersIn(previous) });
+  chat.to(room).emit('presence', { room, users: usersIn(room) });
+}
+
+chat.on('connection', (peer) => {
+  // Browsers cannot send headers with a WebSocket, so the name travels in the hello (`auth`).
+  const { name, room } = peer.auth ?? {};
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 24 || !validRoom(room)) {
+    // 4400-4499: "do not come back", the client will not reconnect with the same bad input.
+    return peer.close(4400, 'a name (1-24 characters) and a room (letters, digits, -) are required');
+  }
+  peer.data.name = name.trim();
+  enter(peer, room);
+
+  peer.on('say', ({ text }) => {
+    if (typeof text !== 'string' || text.trim() === '') return;
+    const message = { id: randomUUID(), from: peer.data.name, text: text.slice(0, 500), at: Date.now() };
+    const kept = history.get(peer.data.room) ?? [];
+    kept.push(message);
+    history.set(peer.data.room, kept.slice(-HISTORY));
+    chat.to(peer.data.room).emit('message', message); // encoded once, same bytes to everyone
+  });
+});
+
+chat.handle('join', ({ room }, peer) => {
+  if (!validRoom(room)) throw new RequestError('invalid_room', 'a room name is 1-24 letters, digits or dashes');
+  enter(peer, room);
+  return { room, users: usersIn(room) };
+});
+
+chat.handle('clock', () => ({ now: Date.now() }));
+
+chat.on('disconnect', (peer) => {
+  const room = peer.data.room;
+  if (room) chat.to(room).emit('presence', { room, users: usersIn(room) });
+});
+
+chat.on('error', (err) => console.error('[chat]', err instanceof Error ? err.message : err));
+
+http.listen(PORT, () => console.log(`Tandem demo on http://localhost:${PORT}`));
+
+// Ctrl-C: tell the browsers we are restarting (1012), so they come back after a jittered delay.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    await chat.close({ restart: true, timeout: 2000 });
+    http.close();
+    process.exit(0);
+  });
+}
