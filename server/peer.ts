@@ -106,7 +106,11 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
     this.identity = identity;
     this.handshake = handshake;
     // A text message is handed over as a string: the codec tells text from binary envelopes by type.
-    socket.on('message', (data, isBinary) => this.#onMessage(isBinary ? data : data.toString('utf8'), data.byteLength));
+    // Binary: a plain Uint8Array view (no copy), because a Buffer's toJSON would defeat the codec's
+    // binary attachments when a handler echoes the bytes back.
+    socket.on('message', (data, isBinary) =>
+      this.#onMessage(isBinary ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data.toString('utf8'), data.byteLength),
+    );
     socket.on('pong', () => this.liveness?.alive());
     socket.on('error', (err) => this.#host.report(err, this.#self()));
     socket.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')));
