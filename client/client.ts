@@ -88,7 +88,14 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       ...(options.codec ? { codec: options.codec } : {}),
       ...(options.requestTimeout !== undefined ? { requestTimeout: options.requestTimeout } : {}),
       transmit: (envelope) => this.#reply(envelope),
-      onEvent: (name, payload) => this.#events.emit(name, payload),
+      onEvent: (name, payload) => {
+        try {
+          this.#events.emit(name, payload);
+        } catch (err) {
+          // A listener's exception is the application's, reported, never a protocol error.
+          this.lifecycle.emit('error', err);
+        }
+      },
       onError: (error) => this.lifecycle.emit('error', error),
     });
     this.#listenNetwork(options.network === undefined ? defaultNetwork() : options.network);
@@ -213,7 +220,11 @@ export class TandemClient<C extends ContractShape = ContractShape> {
         this.lifecycle.emit('error', err);
         this.#lost(state, CloseCodes.AbnormalClosure, 'url or auth failed');
       },
-    );
+    ).catch((err: unknown) => {
+      // The constructor refused the URL (SyntaxError): a failed attempt like any other.
+      this.lifecycle.emit('error', err);
+      this.#lost(state, CloseCodes.AbnormalClosure, 'invalid url');
+    });
     return state;
   }
 

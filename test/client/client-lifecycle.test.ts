@@ -334,3 +334,30 @@ describe('malformed input from the server', () => {
     expect(FakeWebSocket.instances[0]!.closedWith).toEqual({ code: 4008, reason: 'ERR_INVALID_ENVELOPE' });
   });
 });
+
+describe('failures in user code and URLs', () => {
+  it("a throwing event listener is reported on 'error' and the link stays up", async () => {
+    const { client, errors } = start();
+    const boom = new Error('listener bug');
+    client.on('news', () => {
+      throw boom;
+    });
+    await settle();
+    FakeWebSocket.last.accept();
+    FakeWebSocket.last.message('{"v":1,"type":"event","name":"news","payload":"x"}');
+    expect(errors).toEqual([boom]);
+    expect(client.state).toBe('open');
+  });
+  it('a URL the constructor refuses fails the attempt (reported) and retries', async () => {
+    class Refusing extends FakeWebSocket {
+      constructor(url: string) {
+        super(url);
+        throw new SyntaxError(`invalid url ${url}`);
+      }
+    }
+    const { errors, closes } = start({ WebSocket: Refusing }, 'nope');
+    await settle();
+    expect(errors.map((e) => (e as Error).message)).toEqual(['invalid url nope']);
+    expect(closes).toEqual([{ code: 1006, reason: 'invalid url', willReconnect: true }]);
+  });
+});
