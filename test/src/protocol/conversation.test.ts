@@ -32,7 +32,7 @@ const schemas = defineContract({
 /** Two conversations wired back to back through the JSON codec; the server has handlers. */
 function pair() {
   const log = { clientEvents: [] as unknown[], serverEvents: [] as unknown[], clientErrors: [] as unknown[], serverErrors: [] as unknown[], wire: [] as Envelope[] };
-  const client: Conversation = new Conversation({
+  const client: Conversation = new Conversation<void>({
     side: 'client',
     context: undefined,
     schemas,
