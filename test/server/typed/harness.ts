@@ -48,8 +48,9 @@ export async function connectClient<C extends ContractShape>(
   return client;
 }
 
-/** A raw `ws` socket; `hello` sends the hello envelope once open. */
+/** A raw `ws` socket that sends `hello` (the hello envelope by default; `null` for none) and awaits the welcome. */
 export async function rawSocket(url: string, hello: unknown = { v: 1, type: 'hello' }): Promise<RawSocket> {
+  // `null`: connect without sending a hello.
   const ws = new WebSocket(url);
   open.push(() => ws.terminate());
   const raw = new RawSocket(ws);
@@ -57,7 +58,7 @@ export async function rawSocket(url: string, hello: unknown = { v: 1, type: 'hel
     ws.once('open', resolve);
     ws.once('error', reject);
   });
-  if (hello !== undefined) {
+  if (hello !== null) {
     ws.send(JSON.stringify(hello));
     await raw.next(); // the welcome
   }

@@ -1,0 +1,90 @@
+import { request as httpRequest } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { AuthenticationError } from '../../../server/server-options.js';
+import { closeAll, connectClient, startServer, until } from './harness.js';
+
+afterEach(closeAll);
+
+/** The HTTP status a raw upgrade gets (a refusal is a plain HTTP response, before any 101). */
+function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('open', () => {
+      resolve(101);
+      ws.close();
+    });
+    ws.once('error', (err) => reject(err));
+  });
+}
+
+describe('admission before the 101', () => {
+  it('authenticate sees headers, cookies, query and address; its identity is peer.identity', async () => {
+    const seen: unknown[] = [];
+    const { server, url } = await startServer<object, { user: string }>({
+      authenticate: (req) => {
+        seen.push({ cookie: req.cookies['sid'], token: req.query.get('token'), header: req.headers['x-app'], address: req.remoteAddress });
+        if (req.query.get('token') === 'good') return { user: 'ada' };
+        if (req.query.get('token') === 'banned') throw new AuthenticationError(403);
+        throw new AuthenticationError(401, 'no token');
+      },
+    });
+    const identities: unknown[] = [];
+    server.on('connection', (peer) => identities.push(peer.identity));
+    expect(await upgradeStatus(`${url}/?token=none`)).toBe(401);
+    expect(await upgradeStatus(`${url}/?token=banned`)).toBe(403);
+    await connectClient(`${url}/?token=good`, { WebSocket: class extends WebSocket {
+      constructor(address: string) {
+        super(address, { headers: { cookie: 'sid=s%201; other=x', 'x-app': 'tests' } });
+      }
+    } as never });
+    await until(() => identities.length === 1);
+    expect(identities).toEqual([{ user: 'ada' }]);
+    expect(seen[2]).toEqual({ cookie: 's 1', token: 'good', header: 'tests', address: '127.0.0.1' });
+    expect(server.stats().refused).toEqual({ 401: 1, 403: 1 });
+  });
+
+  it('an authenticate hook that crashes refuses with 500 and is reported, the server keeps going', async () => {
+    const errors: unknown[] = [];
+    const { server, url } = await startServer({
+      authenticate: () => {
+        throw new Error('db down');
+      },
+    });
+    server.on('error', (err) => errors.push(err));
+    expect(await upgradeStatus(url)).toBe(500);
+    expect((errors[0] as Error).message).toBe('db down');
+  });
+
+  it('origins allow-list → 403 for others', async () => {
+    const { url } = await startServer({ origins: ['https://app.example'] });
+    expect(await upgradeStatus(url, { origin: 'https://evil.example' })).toBe(403);
+    expect(await upgradeStatus(url, { origin: 'https://app.example' })).toBe(101);
+  });
+
+  it('maxConnections → 503 before the handshake; a slot frees when a peer leaves', async () => {
+    const { server, url } = await startServer({ maxConnections: 2 });
+    const a = await connectClient(url);
+    await connectClient(url);
+    expect(await upgradeStatus(url)).toBe(503);
+    a.close();
+    await until(() => server.stats().connections === 1);
+    expect(await upgradeStatus(url)).toBe(101);
+    expect(server.stats().refused).toEqual({ 503: 1 });
+  });
+
+  it('a plain HTTP request to the listening port is not an upgrade', async () => {
+    const { port } = await startServer();
+    const status = await new Promise<number>((resolve, reject) => {
+      httpRequest({ host: '127.0.0.1', port, path: '/' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject).end();
+    });
+    expect(status).toBe(426);
+  });
+});
