@@ -28,7 +28,7 @@ export interface LivenessOptions {
   readonly intervalMs?: number;
   /** How long after a ping the peer has to answer. @default 20000 */
   readonly timeoutMs?: number;
-  /** Sweeps are at least this far apart, so thousands of peers cost one wake-up. @default 1000 */
+  /** Sweeps are at least this far apart, so thousands of peers cost one wake-up. @default min(1000, intervalMs / 10, timeoutMs / 10) */
   readonly resolutionMs?: number;
   readonly scheduler: Scheduler;
 }
@@ -66,7 +66,8 @@ export class LivenessSweep {
     this.#scheduler = options.scheduler;
     this.#intervalMs = options.intervalMs ?? LIVENESS_DEFAULTS.intervalMs;
     this.#timeoutMs = options.timeoutMs ?? LIVENESS_DEFAULTS.timeoutMs;
-    this.#resolutionMs = options.resolutionMs ?? LIVENESS_DEFAULTS.resolutionMs;
+    // Coarser than a tenth of the shortest period would blur the deadlines themselves.
+    this.#resolutionMs = options.resolutionMs ?? Math.min(LIVENESS_DEFAULTS.resolutionMs, this.#intervalMs / 10, this.#timeoutMs / 10);
   }
 
   /** Number of tracked peers. */

@@ -142,7 +142,11 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   }
 
   /** Like {@link TandemServer.on}, once. */
-  once(event: 'connection' | 'disconnect' | 'error' | 'listening', listener: Listener): this {
+  once(event: 'connection', listener: (peer: Peer<C, Identity, Data>) => void): this;
+  once(event: 'disconnect', listener: (peer: Peer<C, Identity, Data>, reason: string, code: number) => void): this;
+  once(event: 'error', listener: (error: unknown, peer: Peer<C, Identity, Data> | undefined) => void): this;
+  once(event: 'listening', listener: () => void): this;
+  once(event: string, listener: Listener): this {
     this.#events.once(event, listener as (...args: unknown[]) => void);
     return this;
   }
