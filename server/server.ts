@@ -20,6 +20,7 @@ import { PreparedMessage, prepared } from './prepared-message.js';
 import { BroadcastOperator } from './rooms.js';
 import type { BroadcastOptions, PeerLike } from './rooms.js';
 import { Admission } from './admission.js';
+import { RequestHandlers } from './request-handlers.js';
 import { SERVER_DEFAULTS } from './server-options.js';
 import type { CloseOptions, ServerOptions } from './server-options.js';
 import { StatsCounters, byteLength } from './server-stats.js';
@@ -32,7 +33,6 @@ import { jsonCodec } from '../src/codec.js';
 import type { Codec } from '../src/codec.js';
 import type { EventName, RequestHandler, RequestName, RequestPayload, ResponsePayload, ServerEndpoint } from '../src/contract.js';
 import { Conversation } from '../src/conversation.js';
-import type { AnyRequestHandler } from '../src/conversation.js';
 import { PROTOCOL_VERSION, welcomeEnvelope } from '../src/envelope.js';
 import type { Envelope, HelloEnvelope } from '../src/envelope.js';
 import { DisconnectedError } from '../src/requests.js';
@@ -60,7 +60,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   readonly #admission: Admission<Identity>;
   readonly #stats = new StatsCounters();
   readonly #peers = new Map<PeerId, Peer<C, Identity, Data>>();
-  readonly #handlers = new Map<string, AnyRequestHandler<AnyPeer>>();
+  readonly #handlers = new RequestHandlers(() => this.#peers.values() as Iterable<unknown> as Iterable<AnyPeer>);
   /** Timers that exist only while a peer is in its handshake, or closing under a deadline. */
   readonly #deadlines = new Map<AnyPeer, TimerHandle>();
   readonly #host: PeerHost;
@@ -166,20 +166,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     method: K,
     handler: RequestHandler<RequestPayload<Ep<C>['serves'], K>, ResponsePayload<Ep<C>['serves'], K>, Peer<C, Identity, Data>>,
   ): () => void {
-    const wrapped: AnyRequestHandler<AnyPeer> = (payload, peer) => {
-      peer.inflight += 1; // counted while it runs; a never-settling handler is forgotten with its peer
-      const settled = (): void => void (peer.inflight -= 1);
-      const result = Promise.resolve().then(() => handler(payload as never, peer as unknown as Peer<C, Identity, Data>));
-      result.then(settled, settled);
-      return result;
-    };
-    this.#handlers.set(method, wrapped);
-    for (const peer of this.#peers.values()) this.#install(peer as unknown as AnyPeer, method, wrapped);
-    return () => {
-      if (this.#handlers.get(method) !== wrapped) return;
-      this.#handlers.delete(method);
-      for (const peer of this.#peers.values()) peer.handlers.get(method)?.();
-    };
+    return this.#handlers.register(method, handler as unknown as (payload: unknown, peer: AnyPeer) => unknown);
   }
 
   /** Broadcast to the members of `room` (chain `.to`, `.except`, `.volatile`). */
@@ -274,7 +261,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
       onEvent: (name, payload) => peer.dispatch(name, payload),
       onError: (error) => this.#report(error, self),
     });
-    for (const [method, handler] of this.#handlers) this.#install(self, method, handler);
+    this.#handlers.installAll(self);
     this.#peers.set(peer.id, peer);
     this.#adapter.addPeer(peer.id);
     if (this.#state !== 'running') return peer.close(CloseCodes.GoingAway, 'server shutting down');
@@ -353,11 +340,6 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   }
 
   // ——— plumbing ———
-
-  #install(peer: AnyPeer, method: string, handler: AnyRequestHandler<AnyPeer>): void {
-    peer.handlers.get(method)?.();
-    peer.handlers.set(method, peer.conversation.handle(method, handler as never));
-  }
 
   #setDeadline(peer: AnyPeer, delayMs: number, action: () => void): void {
     this.#clearDeadline(peer);
