@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { closeAll, rawSocket, startServer, until } from './harness.js';
 import { ServerConnection } from '../../../server/server-connection.js';
 import { jsonCodec, type Codec } from '../../../src/codec.js';
+import { MemoryAdapter, type AdapterFactory, type BroadcastMessage, type BroadcastTarget } from '../../../server/adapter.js';
 
 interface Rooms {
   server: { events: { news: { n: number }; bin: Uint8Array } };
@@ -81,5 +82,35 @@ describe('rooms and broadcast', () => {
     await until(() => server.stats().connections === 2);
     expect(server.adapter.roomNames()).toEqual(['blue']);
     expect(server.to('red').emit('news', { n: 0 })).toBe(0);
+  });
+});
+
+describe('the Adapter seam', () => {
+  it('room bookkeeping and fan-out go through the adapter the server was given', async () => {
+    const calls: string[] = [];
+    const factory: AdapterFactory = (host) => {
+      const inner = new MemoryAdapter(host);
+      return {
+        addPeer: (peerId) => inner.addPeer(peerId),
+        removePeer: (peerId) => (calls.push('removePeer'), inner.removePeer(peerId)),
+        join: (peerId, room) => (calls.push(`join ${room}`), inner.join(peerId, room)),
+        leave: (peerId, room) => inner.leave(peerId, room),
+        roomsOf: (peerId) => inner.roomsOf(peerId),
+        membersOf: (room) => inner.membersOf(room),
+        roomNames: () => inner.roomNames(),
+        peerCount: () => inner.peerCount(),
+        broadcast: (message: BroadcastMessage, target: BroadcastTarget) => (calls.push(`broadcast ${[...target.rooms]}`), inner.broadcast(message, target)),
+        close: () => inner.close(),
+      };
+    };
+    const { server, url } = await startServer<Rooms>({ adapter: factory });
+    server.on('connection', (peer) => peer.join('lobby'));
+    const raw = await rawSocket(url);
+    await until(() => calls.includes('join lobby'));
+    server.to('lobby').emit('news', { n: 7 });
+    expect(await raw.next()).toMatchObject({ name: 'news', payload: { n: 7 } });
+    raw.ws.close();
+    await until(() => calls.includes('removePeer'));
+    expect(calls).toEqual(['join lobby', 'broadcast lobby', 'removePeer']);
   });
 });

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { backpressurePolicy, beforeWrite, isSlowConsumer, slowConsumerReason } from '../../../server/backpressure.js';
+
+describe('backpressure policy', () => {
+  it('defaults: 1 MiB mark, close policy, hard cap 4 × mark', () => {
+    expect(backpressurePolicy()).toEqual({ highWaterMark: 1_048_576, policy: 'close', maxBufferedBytes: 4_194_304 });
+  });
+
+  it('rejects nonsense limits', () => {
+    expect(() => backpressurePolicy({ highWaterMark: 0 })).toThrow(RangeError);
+    expect(() => backpressurePolicy({ highWaterMark: 10, maxBufferedBytes: 5 })).toThrow(RangeError);
+  });
+
+  it('volatile messages are dropped from the mark on, others are written', () => {
+    const policy = backpressurePolicy({ highWaterMark: 100 });
+    expect(beforeWrite(policy, 99, true)).toBe('write');
+    expect(beforeWrite(policy, 100, true)).toBe('drop');
+    expect(beforeWrite(policy, 10_000, false)).toBe('write');
+  });
+
+  it('close: slow past the mark; drop-volatile: slow only past the hard cap', () => {
+    const close = backpressurePolicy({ highWaterMark: 100 });
+    expect(isSlowConsumer(close, 100)).toBe(false);
+    expect(isSlowConsumer(close, 101)).toBe(true);
+    const drop = backpressurePolicy({ highWaterMark: 100, policy: 'drop-volatile', maxBufferedBytes: 300 });
+    expect(isSlowConsumer(drop, 300)).toBe(false);
+    expect(isSlowConsumer(drop, 301)).toBe(true);
+    expect(slowConsumerReason(12345)).toBe('slow consumer: 12345 bytes buffered');
+  });
+});
