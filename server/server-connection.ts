@@ -51,6 +51,13 @@ export interface ServerConnectionOptions {
   readonly maxFragments?: number | undefined;
   /** @default DEFAULTS.closeTimeoutMs */
   readonly closeTimeoutMs?: number | undefined;
+  /** Told when the connection closed, before `close` is emitted (the server's client tracking). */
+  readonly owner?: ConnectionOwner | undefined;
+}
+
+/** Tracks connections without a closure per connection. */
+export interface ConnectionOwner {
+  connectionClosed(connection: ServerConnection): void;
 }
 
 /** Options of {@link ServerConnection.send}. */
@@ -119,6 +126,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   #readPaused = false;
   #writeCallback: SendCallback | undefined;
   #codec: MessageCodecQueue | undefined;
+  #owner: ConnectionOwner | undefined;
 
   /**
    * Takes over `socket` after the 101 was written. `head` (bytes that arrived with the upgrade
@@ -129,6 +137,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensions ?? '';
     this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs;
+    this.#owner = options.owner;
     this.#socket = socket as TaggedSocket;
     this.#engine = new Connection(new ServerConnection.#Handler(this), {
       role: 'server',
@@ -338,6 +347,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     c.#engine.transportClosed();
     c.#codec?.dispose();
     c.#state = ReadyStates.CLOSED;
+    c.#owner?.connectionClosed(c);
     c.emit('close', c.#closeCode, c.#closeReason);
   }
 

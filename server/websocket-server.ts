@@ -12,6 +12,7 @@ import { ErrorCodes, StateError, TandemError } from '../src/errors.js';
 import { acceptHeaders, isRefusal, negotiate, refusal, validateUpgrade, writeRefusal } from './handshake.js';
 import type { HandshakeOptions, HandshakeRefusal } from './handshake.js';
 import { DEFAULTS as CONNECTION_DEFAULTS, ServerConnection } from './server-connection.js';
+import type { ConnectionOwner } from './server-connection.js';
 
 /** Defaults of {@link WebSocketServerOptions}. */
 export const DEFAULTS = Object.freeze({
@@ -99,6 +100,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly #ownsServer: boolean;
   #state: ServerState = 'open';
   #serverClosed = false;
+  readonly #tracker: ConnectionOwner = {
+    connectionClosed: (ws) => {
+      this.clients.delete(ws);
+      this.#maybeClosed();
+    },
+  };
 
   constructor(options: WebSocketServerOptions, callback?: () => void) {
     super();
@@ -212,12 +219,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       maxPayload: this.#options.maxPayload ?? DEFAULTS.maxPayload,
       maxFragments: this.#options.maxFragments ?? DEFAULTS.maxFragments,
       closeTimeoutMs: this.#options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs,
+      owner: this.#tracker,
     });
     this.clients.add(ws);
-    ws.once('close', () => {
-      this.clients.delete(ws);
-      this.#maybeClosed();
-    });
     cb(ws, req);
   }
 
