@@ -4,7 +4,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { createServer, RequestError, CloseCodes } from '../dist/server.js';
+import { AuthenticationError, createServer, RequestError } from '../dist/server.js';
 
 const PORT = Number(process.env.PORT ?? 8080);
 const HISTORY = 50; // messages a room remembers for people who join or come back
@@ -31,12 +31,25 @@ const http = createHttpServer(async (req, res) => {
 });
 
 // ——— the typed server ———
+const validRoom = (room) => typeof room === 'string' && /^[a-z0-9-]{1,24}$/i.test(room);
+
 /** @type {import('../dist/server.js').TandemServer<import('./contract.js').ChatContract>} */
-const chat = createServer({ server: http, path: '/chat' });
+const chat = createServer({
+  server: http,
+  path: '/chat',
+  // Browsers cannot send headers with a WebSocket, so the name travels in the hello (`auth`),
+  // checked before the server's welcome. A 4401 close tells the client not to come back.
+  authenticateHello: (auth) => {
+    const { name, room } = auth ?? {};
+    if (typeof name !== 'string' || name.trim() === '' || name.length > 24 || !validRoom(room)) {
+      throw new AuthenticationError(401, 'a name (1-24 characters) and a room (letters, digits, -) are required');
+    }
+    return { name: name.trim(), room };
+  },
+});
 /** @type {Map<string, object[]>} room → its last messages */
 const history = new Map();
 
-const validRoom = (room) => typeof room === 'string' && /^[a-z0-9-]{1,24}$/i.test(room);
 const usersIn = (room) =>
   [...chat.adapter.membersOf(room)].map((id) => chat.peers.get(id)?.data.name).filter(Boolean).sort();
 
@@ -51,14 +64,8 @@ function enter(peer, room) {
 }
 
 chat.on('connection', (peer) => {
-  // Browsers cannot send headers with a WebSocket, so the name travels in the hello (`auth`).
-  const { name, room } = peer.auth ?? {};
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 24 || !validRoom(room)) {
-    // 4400-4499: "do not come back", the client will not reconnect with the same bad input.
-    return peer.close(4400, 'a name (1-24 characters) and a room (letters, digits, -) are required');
-  }
-  peer.data.name = name.trim();
-  enter(peer, room);
+  peer.data.name = peer.identity.name;
+  enter(peer, peer.identity.room); // after a reconnect: the room the page is in now
 
   peer.on('say', ({ text }) => {
     if (typeof text !== 'string' || text.trim() === '') return;

@@ -32,8 +32,14 @@ export interface PeerSocket {
   on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
-/** Lifecycle: waiting for the hello, open, closing (close sent), closed. */
-export type PeerState = 'handshake' | 'open' | 'closing' | 'closed';
+/**
+ * Lifecycle: waiting for the hello, admitting (an async `authenticateHello` runs), open,
+ * closing (close sent), closed.
+ */
+export type PeerState = 'handshake' | 'admitting' | 'open' | 'closing' | 'closed';
+
+/** Messages a peer may send between its hello and our welcome (a client sends none but pings). */
+const MAX_BACKLOG = 64;
 
 /** What the peer knows of its HTTP upgrade request (for handlers and logs). */
 export interface PeerHandshake {
@@ -76,8 +82,7 @@ type Listener = (...args: never[]) => void;
 export class Peer<C, Identity = unknown, Data extends object = Record<string, unknown>> {
   /** Unique id (also what `except(peer)` matches). */
   readonly id: PeerId = randomUUID();
-  /** What `authenticate(request)` resolved to (`undefined` without the hook). */
-  readonly identity: Identity;
+  #identity: Identity;
   /** The client's `auth` value from its hello envelope (browsers cannot set handshake headers). */
   auth: unknown = undefined;
   /** Per-connection application state. */
@@ -96,6 +101,8 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
   readonly #host: PeerHost;
   readonly #events = new EventEmitter();
   #state: PeerState = 'handshake';
+  /** Raw messages that arrived while admitting, replayed in order once open. */
+  #backlog: Array<[data: Uint8Array | string, bytes: number]> = [];
   /** Our own reason when we end the connection (heartbeat, slow consumer…), reported on disconnect. */
   #closeReason: string | undefined;
 
@@ -103,7 +110,7 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
   constructor(socket: PeerSocket, host: PeerHost, identity: Identity, handshake: PeerHandshake) {
     this.#socket = socket;
     this.#host = host;
-    this.identity = identity;
+    this.#identity = identity;
     this.handshake = handshake;
     // A text message is handed over as a string: the codec tells text from binary envelopes by type.
     // Binary: a plain Uint8Array view (no copy), because a Buffer's toJSON would defeat the codec's
@@ -114,6 +121,11 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
     socket.on('pong', () => this.liveness?.alive());
     socket.on('error', (err) => this.#host.report(err, this.#self()));
     socket.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')));
+  }
+
+  /** What `authenticate(request)` (or `authenticateHello`) resolved to; `undefined` without them. */
+  get identity(): Identity {
+    return this.#identity;
   }
 
   /** Current lifecycle state. */
@@ -217,7 +229,22 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
 
   /** @internal the hello was accepted. */
   markOpen(): void {
-    if (this.#state === 'handshake') this.#state = 'open';
+    if (this.#state === 'handshake' || this.#state === 'admitting') this.#state = 'open';
+  }
+
+  /** @internal an async hello check runs: hold incoming messages until it is done. */
+  markAdmitting(): void {
+    if (this.#state === 'handshake') this.#state = 'admitting';
+  }
+
+  /** @internal the hello check's identity. */
+  setIdentity(identity: Identity): void {
+    this.#identity = identity;
+  }
+
+  /** @internal process the messages held while admitting (after 'connection' listeners exist). */
+  replay(): void {
+    for (const [data, bytes] of this.#backlog.splice(0)) this.#onMessage(data, bytes);
   }
 
   /** @internal deliver an incoming typed event or a reserved one to listeners. */
@@ -232,6 +259,11 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
 
   #onMessage(data: Uint8Array | string, bytes: number): void {
     if (this.#state === 'closed') return;
+    if (this.#state === 'admitting') {
+      // docs/protocol.md "Handshake": a client waits for the welcome; a flood before it is abuse.
+      if (this.#backlog.push([data, bytes]) > MAX_BACKLOG) this.close(CloseCodes.PolicyViolation, 'too many messages before the welcome');
+      return;
+    }
     this.#host.received(this.#self(), bytes);
     this.liveness?.alive();
     const outcome = this.conversation.receive(data);
@@ -256,6 +288,7 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
   #onClose(code: number, reason: string): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    this.#backlog = [];
     const why = this.#closeReason ?? (reason !== '' ? reason : `closed with ${code}`);
     this.#host.release(this.#self(), code, why);
     this.dispatch('disconnect', why, code);

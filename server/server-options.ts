@@ -3,6 +3,7 @@
  */
 import type { Server as HttpServer, IncomingHttpHeaders } from 'node:http';
 import type { AdapterFactory } from './adapter.js';
+import type { Peer } from './peer.js';
 import type { BackpressureOptions } from './backpressure.js';
 import type { Codec } from '../src/codec.js';
 import type { Scheduler } from '../src/scheduler.js';
@@ -74,6 +75,14 @@ export interface ServerOptions<C, Identity = unknown> {
    * {@link AuthenticationError} for a 401/403. Runs before the 101.
    */
   readonly authenticate?: (request: AuthRequest) => Identity | Promise<Identity>;
+  /**
+   * Check the client's hello `auth` (what the browser client's `auth` option sends, since browsers
+   * cannot set handshake headers), after the 101 and before the welcome: resolve to the peer's
+   * identity (replacing `authenticate`'s), or throw an {@link AuthenticationError} to close with
+   * 4401 (or 4403 for status 403), codes after which the client does not reconnect. Messages
+   * arriving meanwhile are held and processed after `'connection'`.
+   */
+  readonly authenticateHello?: (auth: unknown, peer: Peer<C, Identity>) => Identity | Promise<Identity>;
   /** More concurrent connections (open or being admitted) are refused with 503. @default Infinity */
   readonly maxConnections?: number;
   /** Largest accepted message; a bigger one fails the connection with 1009. @default 1048576 */

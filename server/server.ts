@@ -21,7 +21,8 @@ import { BroadcastOperator } from './rooms.js';
 import type { BroadcastOptions, PeerLike } from './rooms.js';
 import { Admission } from './admission.js';
 import { RequestHandlers } from './request-handlers.js';
-import { SERVER_DEFAULTS } from './server-options.js';
+import { PeerDeadlines } from './peer-deadlines.js';
+import { SERVER_DEFAULTS, isAuthenticationError } from './server-options.js';
 import type { CloseOptions, ServerOptions } from './server-options.js';
 import { StatsCounters, byteLength } from './server-stats.js';
 import type { ServerStats } from './server-stats.js';
@@ -37,7 +38,7 @@ import { PROTOCOL_VERSION, welcomeEnvelope } from '../src/envelope.js';
 import type { Envelope, HelloEnvelope } from '../src/envelope.js';
 import { DisconnectedError } from '../src/requests.js';
 import { systemScheduler } from '../src/scheduler.js';
-import type { Scheduler, TimerHandle } from '../src/scheduler.js';
+import type { Scheduler } from '../src/scheduler.js';
 import type { ContractDefinition } from '../src/validate.js';
 
 /** Lifecycle of the server. */
@@ -61,8 +62,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   readonly #stats = new StatsCounters();
   readonly #peers = new Map<PeerId, Peer<C, Identity, Data>>();
   readonly #handlers = new RequestHandlers(() => this.#peers.values() as Iterable<unknown> as Iterable<AnyPeer>);
-  /** Timers that exist only while a peer is in its handshake, or closing under a deadline. */
-  readonly #deadlines = new Map<AnyPeer, TimerHandle>();
+  readonly #deadlines: PeerDeadlines<AnyPeer>;
   readonly #host: PeerHost;
   readonly #root: BroadcastOperator<Ep<C>['emits']>;
   #state: ServerState = 'running';
@@ -72,6 +72,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   constructor(options: ServerOptions<C, Identity>) {
     this.#options = options;
     this.#scheduler = options.scheduler ?? systemScheduler;
+    this.#deadlines = new PeerDeadlines(this.#scheduler);
     this.#codec = options.codec ?? jsonCodec;
     this.#backpressure = backpressurePolicy(options.backpressure);
     this.#liveness =
@@ -234,8 +235,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     await drained;
     this.#scheduler.clearTimeout(timer);
     this.#liveness?.clear();
-    for (const handle of this.#deadlines.values()) this.#scheduler.clearTimeout(handle);
-    this.#deadlines.clear();
+    this.#deadlines.clearAll();
     await Promise.all([stopped, this.#adapter.close()]);
     this.#state = 'closed';
   }
@@ -266,13 +266,35 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     this.#adapter.addPeer(peer.id);
     if (this.#state !== 'running') return peer.close(CloseCodes.GoingAway, 'server shutting down');
     const helloTimeout = this.#options.helloTimeout ?? SERVER_DEFAULTS.helloTimeout;
-    this.#setDeadline(self, helloTimeout, () => peer.close(CloseCodes.HelloTimeout, `no hello within ${helloTimeout} ms`));
+    this.#deadlines.set(self, helloTimeout, () => peer.close(CloseCodes.HelloTimeout, `no hello within ${helloTimeout} ms`));
   }
 
   #admit(peer: AnyPeer, hello: HelloEnvelope): void {
-    this.#clearDeadline(peer);
     if (peer.state !== 'handshake') return;
     peer.auth = hello.auth;
+    const check = this.#options.authenticateHello;
+    if (check === undefined) return this.#open(peer);
+    peer.markAdmitting(); // the hello timeout keeps running: a hook that hangs is cut off by it
+    new Promise<Identity>((resolve) => resolve(check(hello.auth, peer as never))).then(
+      (identity) => {
+        if (peer.state !== 'admitting') return;
+        peer.setIdentity(identity as never);
+        this.#open(peer);
+      },
+      (err: unknown) => {
+        if (peer.state !== 'admitting') return;
+        if (!isAuthenticationError(err)) {
+          this.#report(err, peer);
+          return peer.close(CloseCodes.InternalError, 'hello check failed');
+        }
+        // Tandem's 44xx codes mean "do not come back": the client stops reconnecting.
+        peer.close(err.status === 403 ? CloseCodes.Forbidden : CloseCodes.Unauthorized, err.message);
+      },
+    );
+  }
+
+  #open(peer: AnyPeer): void {
+    this.#deadlines.clear(peer);
     // The welcome goes first: anything a 'connection' listener sends must follow it.
     this.#write(peer, welcomeEnvelope(), false);
     peer.conversation.ready();
@@ -281,10 +303,11 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
       peer.liveness = this.#liveness.track({ ping: () => peer.socket.ping(), terminate: (reason) => peer.terminate(`heartbeat timeout: ${reason}`) });
     }
     this.#events.emit('connection', peer);
+    peer.replay();
   }
 
   #release(peer: AnyPeer, code: number, reason: string): void {
-    this.#clearDeadline(peer);
+    this.#deadlines.clear(peer);
     peer.liveness?.untrack();
     this.#adapter.removePeer(peer.id);
     this.#peers.delete(peer.id);
@@ -336,25 +359,10 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     // A peer that does not read will not read our close frame either: terminate at the deadline.
     const closeTimeout = this.#options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout;
     peer.close(CloseCodes.TryAgainLater, slowConsumerReason(buffered));
-    this.#setDeadline(peer, closeTimeout, () => peer.terminate(slowConsumerReason(peer.bufferedAmount)));
+    this.#deadlines.set(peer, closeTimeout, () => peer.terminate(slowConsumerReason(peer.bufferedAmount)));
   }
 
   // ——— plumbing ———
-
-  #setDeadline(peer: AnyPeer, delayMs: number, action: () => void): void {
-    this.#clearDeadline(peer);
-    this.#deadlines.set(peer, this.#scheduler.setTimeout(() => {
-      this.#deadlines.delete(peer);
-      action();
-    }, delayMs));
-  }
-
-  #clearDeadline(peer: AnyPeer): void {
-    const handle = this.#deadlines.get(peer);
-    if (handle === undefined) return;
-    this.#scheduler.clearTimeout(handle);
-    this.#deadlines.delete(peer);
-  }
 
   #report(error: unknown, peer: AnyPeer | undefined): void {
     peer?.dispatch('error', error);

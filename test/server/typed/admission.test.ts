@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AuthenticationError } from '../../../server/server-options.js';
-import { closeAll, connectClient, startServer, until } from './harness.js';
+import { closeAll, connectClient, rawSocket, startServer, until } from './harness.js';
 
 afterEach(closeAll);
 
@@ -86,5 +86,45 @@ describe('admission before the 101', () => {
       }).on('error', reject).end();
     });
     expect(status).toBe(426);
+  });
+});
+
+describe('authenticateHello: the hello auth, checked before the welcome', () => {
+  it('resolves the identity; messages sent meanwhile are held and reach the connection listeners in order', async () => {
+    const { server, url } = await startServer<{ client: { events: { note: number } } }, { user: string }>({
+      authenticateHello: async (auth) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return { user: (auth as { token: string }).token.toUpperCase() };
+      },
+    });
+    const notes: number[] = [];
+    const identities: unknown[] = [];
+    server.on('connection', (peer) => {
+      identities.push(peer.identity);
+      peer.on('note', (n) => notes.push(n));
+    });
+    const raw = await rawSocket(url, null);
+    raw.send({ v: 1, type: 'hello', auth: { token: 'ada' } });
+    for (let n = 1; n <= 3; n += 1) raw.send({ v: 1, type: 'event', name: 'note', payload: n }); // eager: before the welcome
+    expect(await raw.next()).toEqual({ v: 1, type: 'welcome' });
+    await until(() => notes.length === 3);
+    expect(identities).toEqual([{ user: 'ADA' }]);
+    expect(notes).toEqual([1, 2, 3]);
+  });
+
+  it('AuthenticationError → 4401 / 4403 before the welcome; the project client does not reconnect', async () => {
+    const { server, url } = await startServer({
+      authenticateHello: (auth) => {
+        if (auth === 'banned') throw new AuthenticationError(403, 'banned');
+        throw new AuthenticationError(401, 'bad token');
+      },
+    });
+    let connections = 0;
+    server.on('connection', () => (connections += 1));
+    const raw = await rawSocket(url, null);
+    raw.send({ v: 1, type: 'hello', auth: 'banned' });
+    expect(await raw.closed).toEqual({ code: 4403, reason: 'banned' });
+    await expect(connectClient(url, { auth: 'nope', reconnect: { minDelay: 10 } })).rejects.toThrow('closed 4401 bad token');
+    expect(connections).toBe(0);
   });
 });
