@@ -17,6 +17,8 @@ export interface MessageCodec {
   decompress(data: Uint8Array, fin?: boolean): Promise<Uint8Array>;
   /** Release resources; pending jobs reject. */
   close(): void;
+  /** Messages smaller than this are sent uncompressed. @default 1024 (server-connection DEFAULTS) */
+  readonly threshold?: number | undefined;
 }
 
 /** What the queue needs from its connection. */
@@ -53,6 +55,11 @@ export class MessageCodecQueue {
   constructor(codec: MessageCodec, owner: CodecQueueOwner) {
     this.#codec = codec;
     this.#owner = owner;
+  }
+
+  /** The smallest message worth compressing. */
+  get threshold(): number | undefined {
+    return this.#codec.threshold;
   }
 
   /** Is anything waiting to be sent? Then later sends (and a close) must queue behind it. */

@@ -177,7 +177,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     const fin = options?.fin ?? true;
     if (this.#state !== ReadyStates.OPEN || !this.#engine.canSend()) return this.#notOpen(cb);
     if (this.#codec !== undefined && (this.#codec.busy || options?.compress !== false)) {
-      const compress = options?.compress !== false && bytes.length >= DEFAULTS.compressThresholdBytes;
+      const compress = options?.compress !== false && bytes.length >= (this.#codec.threshold ?? DEFAULTS.compressThresholdBytes);
       return this.#codec.send(bytes, binary, fin, compress, cb);
     }
     this.sendNow(bytes, binary, fin, false, cb);
