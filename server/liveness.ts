@@ -5,6 +5,7 @@
  * at most once per `resolutionMs` however many peers there are. With no peers, no timer runs.
  */
 import type { Scheduler, TimerHandle } from '../src/scheduler.js';
+import { HEARTBEAT_DEFAULTS } from '../src/heartbeat.js';
 
 /** What the sweep does to a peer; the server's peer implements it. */
 export interface LivenessTarget {
@@ -26,19 +27,19 @@ export interface LivenessHandle {
 export interface LivenessOptions {
   /** Time between two pings to the same peer. @default 25000 */
   readonly intervalMs?: number;
-  /** How long after a ping the peer has to answer. @default 20000 */
+  /** How long after a ping the peer has to answer. @default 10000 */
   readonly timeoutMs?: number;
   /** Sweeps are at least this far apart, so thousands of peers cost one wake-up. @default min(1000, intervalMs / 10, timeoutMs / 10) */
   readonly resolutionMs?: number;
   readonly scheduler: Scheduler;
 }
 
-/** Defaults of {@link LivenessOptions}. */
+/** Defaults of {@link LivenessOptions}: the shared heartbeat policy, so both ends agree. */
 export const LIVENESS_DEFAULTS = Object.freeze({
   /** @default 25000 */
-  intervalMs: 25_000,
-  /** @default 20000 */
-  timeoutMs: 20_000,
+  intervalMs: HEARTBEAT_DEFAULTS.interval,
+  /** @default 10000 */
+  timeoutMs: HEARTBEAT_DEFAULTS.timeout,
   /** @default 1000 */
   resolutionMs: 1_000,
 });

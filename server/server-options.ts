@@ -49,7 +49,7 @@ export function isAuthenticationError(err: unknown): err is AuthenticationError 
 export interface ServerHeartbeatOptions {
   /** Time between pings to a peer, in ms. @default 25000 */
   readonly interval?: number;
-  /** Time a peer has to answer a ping before it is terminated, in ms. @default 20000 */
+  /** Time a peer has to answer a ping before it is terminated, in ms. @default 10000 */
   readonly timeout?: number;
 }
 
