@@ -20,7 +20,7 @@ Commands:
 Options:
   --port <n>     port to listen on, 0 for any free port (required)
   --host <host>  interface to listen on (default: all interfaces)
-  --deflate      offer permessage-deflate (not available yet)
+  --deflate      accept permessage-deflate (RFC 7692) with the default options
   -h, --help     show this help
 `;
 
@@ -122,12 +122,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   } catch (err) {
     return usageError(io, (err as Error).message);
   }
-  if (args.deflate) {
-    io.err('tandem: --deflate: permessage-deflate is not available in this build yet; run without --deflate\n');
-    return 2;
-  }
   try {
-    const wss = await startEchoServer({ port: args.port, host: args.host });
+    const wss = await startEchoServer({ port: args.port, host: args.host, perMessageDeflate: args.deflate });
     const address = wss.address();
     io.out(`listening ${typeof address === 'object' && address !== null ? address.port : args.port}\n`);
     return wss;

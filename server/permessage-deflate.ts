@@ -156,6 +156,8 @@ export interface PerMessageDeflateInit {
   readonly memLevel?: number | undefined;
   /** Shared by every connection of one server. @default defaultLimiter() */
   readonly limiter?: ConcurrencyLimiter | undefined;
+  /** Messages smaller than this are sent uncompressed (read by the connection). @default DEFAULTS.threshold */
+  readonly threshold?: number | undefined;
 }
 
 /** Byte counters of one connection, for metrics and for proving that limits stop zlib early. */
@@ -193,6 +195,8 @@ function endsWithTrailer(data: Uint8Array): boolean {
 export class PerMessageDeflate {
   readonly role: 'server' | 'client';
   readonly params: PerMessageDeflateParams;
+  /** Messages smaller than this many bytes are not worth compressing (the `MessageCodec` contract). */
+  readonly threshold: number;
   private state: State = 'open';
   private readonly maxPayload: number;
   private readonly level: number;
@@ -215,6 +219,7 @@ export class PerMessageDeflate {
     this.role = role;
     this.params = params;
     this.maxPayload = init.maxPayload;
+    this.threshold = init.threshold ?? DEFAULTS.threshold;
     this.level = init.level ?? DEFAULTS.level;
     this.memLevel = init.memLevel ?? DEFAULTS.memLevel;
     this.limiter = init.limiter ?? defaultLimiter();

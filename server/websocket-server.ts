@@ -11,6 +11,8 @@ import { CloseCodes } from '../src/close-codes.js';
 import { ErrorCodes, StateError, TandemError } from '../src/errors.js';
 import { acceptHeaders, isRefusal, negotiate, refusal, validateUpgrade, writeRefusal } from './handshake.js';
 import type { HandshakeOptions, HandshakeRefusal } from './handshake.js';
+import { createDeflateNegotiator } from './deflate-negotiator.js';
+import type { ConcurrencyLimiter, PerMessageDeflateOptions } from './permessage-deflate.js';
 import { DEFAULTS as CONNECTION_DEFAULTS, ServerConnection } from './server-connection.js';
 import type { ConnectionOwner } from './server-connection.js';
 
@@ -50,6 +52,12 @@ export interface WebSocketServerOptions extends HandshakeOptions {
   readonly handshakeTimeoutMs?: number | undefined;
   readonly closeTimeoutMs?: number | undefined;
   readonly maxHeaderBytes?: number | undefined;
+  /**
+   * permessage-deflate (RFC 7692): `true` for the defaults, an object to tune it, `false` (the
+   * default) to decline it. Built on `negotiateExtensions`, so the two cannot be combined.
+   * `maxPayload` then limits the inflated size. See docs/permessage-deflate.md.
+   */
+  readonly perMessageDeflate?: boolean | PerMessageDeflateOptions | undefined;
 }
 
 /** Events of a {@link WebSocketServer}. */
@@ -95,6 +103,8 @@ function clearHandshakeTimer(socket: TimedSocket): void {
 export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   /** Open connections. */
   readonly clients = new Set<ServerConnection>();
+  /** The zlib job limiter shared by all connections, when `perMessageDeflate` is on. */
+  readonly deflateLimiter: ConcurrencyLimiter | undefined;
   readonly #options: WebSocketServerOptions;
   readonly #server: HttpServer | undefined;
   readonly #ownsServer: boolean;
@@ -111,7 +121,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     super();
     const modes = Number(options.port !== undefined) + Number(options.server !== undefined) + Number(options.noServer === true);
     if (modes !== 1) throw new TandemError(ErrorCodes.InvalidArgument, 'Give exactly one of port, server or noServer');
-    this.#options = options;
+    const deflate = createDeflateNegotiator(options.perMessageDeflate, options.maxPayload ?? DEFAULTS.maxPayload);
+    if (deflate !== undefined && options.negotiateExtensions !== undefined) {
+      throw new TandemError(ErrorCodes.InvalidArgument, 'Give perMessageDeflate or negotiateExtensions, not both');
+    }
+    this.deflateLimiter = deflate?.limiter;
+    this.#options = deflate === undefined ? options : { ...options, negotiateExtensions: deflate.negotiate };
     this.#ownsServer = options.port !== undefined;
     if (options.port !== undefined) {
       const timeoutMs = options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs;
@@ -202,7 +217,11 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (s: ServerConnection, r: IncomingMessage) => void): Promise<void> {
     const outcome: HandshakeRefusal | Awaited<ReturnType<typeof negotiate>> =
       this.#state !== 'open' ? refusal(503, 'Server is closing') : await negotiate(req, isSecure(socket), this.#options);
-    if (socket.destroyed) return; // timed out or gone while verifyClient ran
+    if (socket.destroyed) {
+      // Timed out or gone while verifyClient ran: the negotiated codec has no connection to close it.
+      if (!isRefusal(outcome)) outcome.codec?.close();
+      return;
+    }
     clearHandshakeTimer(socket);
     if (isRefusal(outcome)) {
       this.emit('refused', outcome, req);
