@@ -17,7 +17,7 @@ const STOP_TIMEOUT_MS = 5_000;
  */
 export const SERVERS = Object.freeze([
   { id: 'tandem', label: 'Tandem', protocol: 'ws', argv: ['bin/tandem.mjs', 'echo', '--port', '0', '--host', '127.0.0.1'] },
-  { id: 'ws', label: 'ws 8 (+bufferutil)', protocol: 'ws', argv: ['bench/servers/ws-echo.mjs', '--port', '0'] },
+  { id: 'ws', label: 'ws 8 + native helpers', protocol: 'ws', argv: ['bench/servers/ws-echo.mjs', '--port', '0'] },
   { id: 'raw', label: 'raw TCP echo', protocol: 'raw', argv: ['bench/servers/raw-tcp-echo.mjs', '--port', '0'] },
 ]);
 
@@ -49,7 +49,7 @@ export function startServer(server) {
       stderr = (stderr + d).slice(-2000);
     });
     child.on('error', fail);
-    child.on('exit', (code, signal) => fail(new Error(`${server.id} exited (${code ?? signal}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`)));
+    child.on('exit', (code, signal) => fail(new Error(`${server.id} exited (${code ?? signal}): ${errorLine(stderr)}`)));
     child.stdout.on('data', (d) => {
       output += d;
       const match = /^listening (\d+)\s*$/m.exec(output);
@@ -61,6 +61,12 @@ export function startServer(server) {
       resolve({ pid: child.pid, port: Number(match[1]), stop: () => stopChild(child) });
     });
   });
+}
+
+/** The line of a crashed child's stderr that names the error (Node prints the stack after it). */
+function errorLine(stderr) {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^(\w*Error|tandem:)/.test(l)) ?? lines.at(-1) ?? 'no output';
 }
 
 /** SIGTERM, then SIGKILL if the child has not exited in time. */

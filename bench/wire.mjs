@@ -13,6 +13,24 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const HEADER_END = Buffer.from('\r\n\r\n', 'latin1');
 const MAX_RESPONSE_HEAD = 16 * 1024;
 const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * One read buffer for every socket of the process (`onread`): reads of up to 1 MiB at a time and
+ * no allocation per read. Safe because each chunk is handled synchronously and anything kept
+ * past the callback (a split header, upgrade leftovers) is copied out.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(1024 * 1024);
+const CHUNK_HANDLER = Symbol('chunkHandler');
+const ignoreChunk = () => {};
+
+/**
+ * Route a connection's incoming bytes to `handler`. The chunk is a view of a shared buffer,
+ * valid only during the call.
+ * @param {net.Socket} socket
+ * @param {(chunk: Buffer) => void} handler
+ */
+export function onChunk(socket, handler) {
+  socket[CHUNK_HANDLER] = handler;
+}
 
 /** Opcodes used by the benchmark (RFC 6455 §5.2). */
 export const Opcode = Object.freeze({ text: 0x1, binary: 0x2, close: 0x8 });
@@ -116,7 +134,12 @@ export class KeyPool {
  */
 export function connect(target, keys) {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: target.host, port: target.port });
+    const socket = net.connect({
+      host: target.host,
+      port: target.port,
+      onread: { buffer: READ_BUFFER, callback: (n, buf) => socket[CHUNK_HANDLER](buf.subarray(0, n)) },
+    });
+    onChunk(socket, ignoreChunk);
     socket.setNoDelay(true);
     const timer = setTimeout(() => fail(new Error('connect/upgrade timed out')), CONNECT_TIMEOUT_MS);
     const fail = (err) => {
@@ -139,13 +162,13 @@ export function connect(target, keys) {
       );
       let received = Buffer.alloc(0);
       const onData = (chunk) => {
-        received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+        received = Buffer.concat([received, chunk]);
         const end = received.indexOf(HEADER_END);
         if (end === -1) {
           if (received.length > MAX_RESPONSE_HEAD) fail(new Error('upgrade response too large'));
           return;
         }
-        socket.removeListener('data', onData);
+        onChunk(socket, ignoreChunk);
         socket.removeListener('close', onEarlyClose);
         const problem = checkUpgradeResponse(received.subarray(0, end).toString('latin1'), accept);
         if (problem) return fail(new Error(problem));
@@ -154,7 +177,7 @@ export function connect(target, keys) {
         resolve({ socket, head: received.subarray(end + HEADER_END.length) });
       };
       const onEarlyClose = () => fail(new Error('closed during upgrade'));
-      socket.on('data', onData);
+      onChunk(socket, onData);
       socket.once('close', onEarlyClose);
     });
   });

@@ -4,9 +4,9 @@
  *
  * Each connection owns `inflight` distinct pre-built frames, sent round-robin. They are laid out
  * twice in one `ring` buffer, so the frames to send after k replies are always one contiguous
- * subarray: one zero-copy `write` per 'data' event, however many replies it carried.
+ * subarray: one zero-copy `write` per read, however many replies it carried.
  */
-import { buildClientFrame, KeyPool, makePayload, makeRandom, Opcode } from '../wire.mjs';
+import { buildClientFrame, KeyPool, makePayload, makeRandom, Opcode, onChunk } from '../wire.mjs';
 import { ReplyReader } from '../reply-reader.mjs';
 import { Failure, openMany, snapshot, windowFigures } from './timeline.mjs';
 
@@ -96,7 +96,7 @@ function startConnection(socket, head, frames, rawEcho, state, failure) {
     }
     if (state.stopping && state.outstanding === 0) state.onDrained();
   };
-  socket.on('data', onData);
+  onChunk(socket, onData);
   socket.on('error', (err) => failure.fail(err));
   socket.on('close', () => {
     if (!state.stopping || state.outstanding > 0) failure.fail(new Error('server closed a connection'));

@@ -4,7 +4,7 @@
  * TCP close — and count completed lives per second. For the raw TCP echo the upgrade and the
  * close frames are skipped: connect, echo, FIN.
  */
-import { buildClientFrame, buildCloseFrame, KeyPool, connect, makePayload, makeRandom, Opcode } from '../wire.mjs';
+import { buildClientFrame, buildCloseFrame, KeyPool, connect, makePayload, makeRandom, Opcode, onChunk } from '../wire.mjs';
 import { ReplyReader } from '../reply-reader.mjs';
 import { Failure, snapshot, windowFigures } from './timeline.mjs';
 
@@ -61,7 +61,7 @@ async function oneLife(target, keys, echo, close) {
         else socket.write(close.frame);
       }
     });
-    socket.on('data', (chunk) => {
+    onChunk(socket, (chunk) => {
       try {
         reader.feed(chunk);
       } catch (err) {

@@ -6,7 +6,7 @@
  * echo one message, so a server that silently dropped connections cannot look cheap.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildClientFrame, KeyPool, makePayload, makeRandom, Opcode } from '../wire.mjs';
+import { buildClientFrame, KeyPool, makePayload, makeRandom, Opcode, onChunk } from '../wire.mjs';
 import { ReplyReader } from '../reply-reader.mjs';
 import { openFilesLimit, rssBytes } from '../proc-stat.mjs';
 import { openMany } from './timeline.mjs';
@@ -59,7 +59,7 @@ function echoOnce(conns, rawEcho, random) {
     const frame = buildClientFrame(Opcode.binary, makePayload(32, false, random), random);
     return new Promise((resolve, reject) => {
       const reader = new ReplyReader(rawEcho, () => frame, resolve);
-      socket.on('data', (chunk) => {
+      onChunk(socket, (chunk) => {
         try {
           reader.feed(chunk);
         } catch (err) {
