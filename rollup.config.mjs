@@ -46,13 +46,23 @@ export default [
     plugins: [dts({ tsconfig: './tsconfig.json' })],
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
   },
-  // The client alone as UMD (global `Tandem`), eventemitter3 bundled in.
+  // The client alone as UMD (global `Tandem`), eventemitter3 bundled in. Its own entry exports
+  // only what a <script> user needs, so tree-shaking can drop the rest (size budget: issue 3).
   {
-    input: 'client/index.ts',
-    plugins: [resolve({ browser: true }), commonjs(), ts()],
+    input: 'client/umd.ts',
+    plugins: [resolve({ browser: true }), commonjs({ strictRequires: false }), ts()],
     output: [
       { file: 'dist/tandem.umd.js', format: 'umd', name: 'Tandem', exports: 'named', sourcemap: true },
-      { file: 'dist/tandem.umd.min.js', format: 'umd', name: 'Tandem', exports: 'named', sourcemap: true, plugins: [terser({ ecma: 2020 })] },
+      {
+        file: 'dist/tandem.umd.min.js',
+        format: 'umd',
+        name: 'Tandem',
+        exports: 'named',
+        sourcemap: true,
+        // No property mangling: every property is wire format or public API. Error classes keep
+        // their names, because TandemError sets `name` from `new.target.name`.
+        plugins: [terser({ ecma: 2020, compress: { passes: 2 }, keep_classnames: /Error$/ })],
+      },
     ],
   },
 ];
