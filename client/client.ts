@@ -85,18 +85,18 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       context: undefined,
       scheduler: this.#scheduler,
       schemas: options.schemas as ContractDefinition | undefined,
-      ...(options.codec ? { codec: options.codec } : {}),
-      ...(options.requestTimeout !== undefined ? { requestTimeout: options.requestTimeout } : {}),
+      codec: options.codec,
+      requestTimeout: options.requestTimeout,
       transmit: (envelope) => this.#reply(envelope),
       onEvent: (name, payload) => {
         try {
           this.#events.emit(name, payload);
         } catch (err) {
           // A listener's exception is the application's, reported, never a protocol error.
-          this.lifecycle.emit('error', err);
+          this.#report(err);
         }
       },
-      onError: (error) => this.lifecycle.emit('error', error),
+      onError: (error) => this.#report(error),
     });
     this.#listenNetwork(options.network === undefined ? defaultNetwork() : options.network);
     this.#state = this.#attempt(0, false);
@@ -124,8 +124,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   /** Sends event `name`. While not open it is queued (throws QueueFullError when full); throws StateError after close(). */
   emit<K extends EventName<EventMap<C, 'client'>>>(name: K, ...args: PayloadArgs<EventMap<C, 'client'>[K]>): void {
     if (this.#state.kind === 'closed') throw new StateError(`emit("${name}") after close()`);
-    const envelope = eventEnvelope(name, args[0]);
-    this.#dispatch({ envelope, data: this.#conversation.codec.encode(envelope) });
+    this.#dispatch(this.#message(eventEnvelope(name, args[0])));
   }
 
   /** Listens to the server's event `name`; returns the disposer. */
@@ -152,7 +151,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     const [payload, options] = args;
     const { envelope, promise } = this.#conversation.requests.create(name, payload, options);
     try {
-      this.#dispatch({ envelope, data: this.#conversation.codec.encode(envelope) });
+      this.#dispatch(this.#message(envelope));
     } catch (err) {
       this.#conversation.requests.reject(envelope.id, err);
     }
@@ -207,7 +206,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       ([href, credentials]) => {
         if (this.#state !== state) return;
         const socket = new Transport(this.#WebSocket, String(href), this.#options.protocols, {
-          onOpen: () => socket.send(this.#conversation.codec.encode(helloEnvelope(credentials))),
+          onOpen: () => socket.send(this.#encode(helloEnvelope(credentials))),
           onMessage: (data) => this.#onMessage(socket, data),
           onClose: (code, reason) => {
             if (this.#owns(socket)) this.#lost(this.#state as Linked, code, reason);
@@ -217,12 +216,12 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       },
       (err: unknown) => {
         if (this.#state !== state) return;
-        this.lifecycle.emit('error', err);
+        this.#report(err);
         this.#lost(state, CloseCodes.AbnormalClosure, 'url or auth failed');
       },
     ).catch((err: unknown) => {
       // The constructor refused the URL (SyntaxError): a failed attempt like any other.
-      this.lifecycle.emit('error', err);
+      this.#report(err);
       this.#lost(state, CloseCodes.AbnormalClosure, 'invalid url');
     });
     return state;
@@ -244,7 +243,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       case 'handshake': // only a welcome gets here: the direction check refuses a hello
         return this.#onWelcome(state as Extract<Linked, { kind: 'connecting' }>, socket);
       case 'fatal':
-        this.lifecycle.emit('error', outcome.error);
+        this.#report(outcome.error);
         if (this.#state === state) this.#lost(state, clientCloseCode(outcome.error.closeCode), outcome.error.code, true);
         return;
       default: {
@@ -260,7 +259,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       ? new HeartbeatMonitor({
           policy,
           scheduler: this.#scheduler,
-          sendPing: () => socket.send(this.#conversation.codec.encode(pingEnvelope())),
+          sendPing: () => socket.send(this.#encode(pingEnvelope())),
           onDead: () => this.#lost(this.#state as Linked, CloseCodes.HeartbeatTimeout, 'heartbeat timeout', true),
         })
       : undefined;
@@ -280,6 +279,18 @@ export class TandemClient<C extends ContractShape = ContractShape> {
 
   // ——— sending ———
 
+  #encode(envelope: Envelope): string | Uint8Array {
+    return this.#conversation.codec.encode(envelope);
+  }
+
+  #message(envelope: Envelope): Queued {
+    return { envelope, data: this.#encode(envelope) };
+  }
+
+  #report(error: unknown): void {
+    this.lifecycle.emit('error', error);
+  }
+
   #dispatch(message: Queued): void {
     const s = this.#state;
     if (s.kind !== 'open') return this.#queue.push(message);
@@ -290,7 +301,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   // Pongs and answers to the server's requests: only on a live link, never queued.
   #reply(envelope: Envelope): void {
     const s = this.#state;
-    if ((s.kind === 'open' || s.kind === 'connecting') && s.socket?.isOpen) s.socket.send(this.#conversation.codec.encode(envelope));
+    if ((s.kind === 'open' || s.kind === 'connecting') && s.socket?.isOpen) s.socket.send(this.#encode(envelope));
   }
 
   // ——— losing the link ———
@@ -299,7 +310,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   #unlink(): void {
     this.#conversation.reset();
     this.#queue.requeue(
-      this.#conversation.requests.disconnect(new DisconnectedError()).map((envelope) => ({ envelope, data: this.#conversation.codec.encode(envelope) })),
+      this.#conversation.requests.disconnect(new DisconnectedError()).map((envelope) => this.#message(envelope)),
     );
   }
 

@@ -3,6 +3,7 @@
  * (the global one, or one injected for Node or tests). It turns socket events into callbacks
  * and can be detached, after which the socket's late events are ignored.
  */
+import { isArrayBuffer } from '../src/codec.js';
 
 /** The parts of a WHATWG `WebSocket` the client uses (browser, jsdom and `ws` all fit). */
 export interface WebSocketLike {
@@ -26,12 +27,10 @@ export interface TransportHandlers {
 
 const OPEN = 1; // WHATWG WebSocket readyState OPEN
 
+// With binaryType 'arraybuffer' a binary message is an ArrayBuffer (ws may hand over a view).
 function toBytes(data: unknown): Uint8Array | undefined {
-  if (typeof data === 'object' && data !== null) {
-    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (Object.prototype.toString.call(data) === '[object ArrayBuffer]') return new Uint8Array(data as ArrayBuffer);
-  }
-  return undefined;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return isArrayBuffer(data) ? new Uint8Array(data) : undefined;
 }
 
 /** One WebSocket connection attempt. */

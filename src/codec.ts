@@ -32,44 +32,31 @@ function invalid(message: string): never {
   throw new ProtocolError(ErrorCodes.InvalidEnvelope, message, CloseCodes.InvalidPayload);
 }
 
-function isArrayBuffer(value: unknown): value is ArrayBuffer {
-  // toString, not instanceof: buffers from another realm (iframe, jsdom, vm) must count too.
+/** Is `value` an ArrayBuffer, from any realm (iframe, jsdom, vm), where `instanceof` fails? */
+export function isArrayBuffer(value: unknown): value is ArrayBuffer {
   return Object.prototype.toString.call(value) === '[object ArrayBuffer]';
 }
 
-// One stringify pass both serialises and pulls out binary values (replaced by placeholders).
-function encodeJson(envelope: Envelope): { json: string; attachments: Uint8Array[] } {
+function encode(envelope: Envelope): string | Uint8Array {
+  // One stringify pass both serialises and pulls out binary values (replaced by placeholders).
   const attachments: Uint8Array[] = [];
   const json = JSON.stringify(envelope, (_key, value: unknown) => {
-    if (ArrayBuffer.isView(value)) {
-      attachments.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-      return { $bin: attachments.length - 1 };
-    }
-    if (isArrayBuffer(value)) {
-      attachments.push(new Uint8Array(value));
-      return { $buf: attachments.length - 1 };
-    }
-    return value;
+    const view = ArrayBuffer.isView(value);
+    if (!view && !isArrayBuffer(value)) return value;
+    attachments.push(view ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value as ArrayBuffer));
+    return { [view ? '$bin' : '$buf']: attachments.length - 1 };
   });
-  return { json, attachments };
-}
-
-function encode(envelope: Envelope): string | Uint8Array {
-  const { json, attachments } = encodeJson(envelope);
   if (attachments.length === 0) return json;
   // The envelope is a JSON object, so its text ends in "}": append the attachment length table.
-  const withTable = `${json.slice(0, -1)},"bin":[${attachments.map((a) => a.byteLength).join(',')}]}`;
-  const head = encoder.encode(withTable);
-  let total = HEADER_BYTES + head.byteLength;
-  for (const a of attachments) total += a.byteLength;
-  const out = new Uint8Array(total);
+  const head = encoder.encode(`${json.slice(0, -1)},"bin":[${attachments.map((a) => a.byteLength).join(',')}]}`);
+  const parts = [head, ...attachments];
+  const out = new Uint8Array(parts.reduce((total, part) => total + part.byteLength, HEADER_BYTES));
   out[0] = BINARY_FRAME_VERSION;
   new DataView(out.buffer).setUint32(1, head.byteLength);
-  out.set(head, HEADER_BYTES);
-  let offset = HEADER_BYTES + head.byteLength;
-  for (const a of attachments) {
-    out.set(a, offset);
-    offset += a.byteLength;
+  let offset = HEADER_BYTES;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
   }
   return out;
 }
@@ -82,51 +69,49 @@ function parseJson(text: string): unknown {
   }
 }
 
+// docs/protocol.md "Binary frames": version byte, u32 JSON length, JSON head, raw attachments.
 function decodeBinary(frame: Uint8Array): Envelope {
-  if (frame.byteLength < HEADER_BYTES) invalid('binary frame shorter than its 5-byte header');
+  const truncated = 'binary frame truncated';
+  if (frame.byteLength < HEADER_BYTES) invalid(truncated);
   if (frame[0] !== BINARY_FRAME_VERSION) {
     throw new ProtocolError(ErrorCodes.UnsupportedVersion, `unsupported binary frame version ${String(frame[0])}`, CloseCodes.UnsupportedData);
   }
-  const jsonBytes = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(1);
-  if (jsonBytes > frame.byteLength - HEADER_BYTES) invalid('binary frame JSON length exceeds the frame');
+  const jsonEnd = HEADER_BYTES + new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(1);
+  if (jsonEnd > frame.byteLength) invalid(truncated);
   let text: string;
   try {
-    text = decoder.decode(frame.subarray(HEADER_BYTES, HEADER_BYTES + jsonBytes));
+    text = decoder.decode(frame.subarray(HEADER_BYTES, jsonEnd));
   } catch {
-    return invalid('binary frame JSON is not valid UTF-8');
+    return invalid('binary frame JSON is not UTF-8');
   }
-  const head = parseJson(text);
-  const table = typeof head === 'object' && head !== null ? (head as { bin?: unknown }).bin : undefined;
-  if (!Array.isArray(table) || !table.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)) {
-    invalid('binary frame "bin" must be an array of byte lengths');
-  }
-  const lengths = table as number[];
+  const head = parseJson(text) as { bin?: unknown };
+  const table = typeof head === 'object' && head !== null ? head.bin : undefined;
+  const badTable = 'binary frame "bin" is invalid';
+  if (!Array.isArray(table)) invalid(badTable);
   const attachments: Uint8Array[] = [];
-  let offset = HEADER_BYTES + jsonBytes;
-  for (const length of lengths) {
-    attachments.push(frame.subarray(offset, offset + length)); // a view, not a copy
-    offset += length;
+  let offset = jsonEnd;
+  for (const length of table as unknown[]) {
+    if (!Number.isSafeInteger(length) || (length as number) < 0) invalid(badTable);
+    attachments.push(frame.subarray(offset, (offset += length as number))); // a view, not a copy
   }
-  if (offset !== frame.byteLength) invalid('binary frame attachment lengths do not add up to the frame size');
-  delete (head as { bin?: unknown }).bin;
+  // The lengths must account for every byte: no more, no fewer.
+  if (offset !== frame.byteLength) invalid(badTable);
+  delete head.bin;
   return parseEnvelope(revive(head, attachments));
 }
 
 // Placeholders are objects whose only key is "$bin" (→ Uint8Array) or "$buf" (→ ArrayBuffer).
 function revive(value: unknown, attachments: Uint8Array[]): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = revive(value[i], attachments);
-    return value;
-  }
   const o = value as Record<string, unknown>;
   const keys = Object.keys(o);
-  if (keys.length === 1 && (keys[0] === '$bin' || keys[0] === '$buf')) {
-    const bytes = attachments[o[keys[0]] as number];
-    if (bytes === undefined) invalid(`binary placeholder ${JSON.stringify(o)} has no attachment`);
-    return keys[0] === '$bin' ? bytes : bytes.slice().buffer;
+  const [key] = keys;
+  if (keys.length === 1 && !Array.isArray(o) && (key === '$bin' || key === '$buf')) {
+    const bytes = attachments[o[key] as number];
+    if (bytes === undefined) invalid('binary placeholder without attachment');
+    return key === '$bin' ? bytes : bytes.slice().buffer;
   }
-  for (const key of keys) o[key] = revive(o[key], attachments);
+  for (const k of keys) o[k] = revive(o[k], attachments);
   return o;
 }
 

@@ -1,9 +1,9 @@
 import { CloseCodes } from './close-codes.js';
 import { decodeEnvelope, jsonCodec } from './codec.js';
 import type { Codec } from './codec.js';
-import { checkDirection, responseEnvelope } from './envelope.js';
+import { EnvelopeDirections, responseEnvelope } from './envelope.js';
 import type { Envelope, ErrorEnvelope, EventEnvelope, HelloEnvelope, RequestEnvelope, ResponseEnvelope, Side, WelcomeEnvelope } from './envelope.js';
-import { ErrorCodes, ProtocolError, isProtocolError } from './errors.js';
+import { ErrorCodes, ProtocolError } from './errors.js';
 import type { TandemError } from './errors.js';
 import { heartbeatReply } from './heartbeat.js';
 import { PendingRequests, RequestError, RequestErrorCodes, isRequestError } from './requests.js';
@@ -25,13 +25,13 @@ export interface ConversationOptions<Ctx> {
   /** Second argument of every request handler (the server passes the peer). */
   context: Ctx;
   /** @default jsonCodec */
-  codec?: Codec;
+  codec?: Codec | undefined;
   /** @default systemScheduler */
   scheduler?: Scheduler;
   /** Validators keyed by the sending side (see `ContractSchemas`). */
   schemas?: ContractDefinition | undefined;
   /** Default request timeout (ms). @default 10000 */
-  requestTimeout?: number;
+  requestTimeout?: number | undefined;
 }
 
 /** What {@link Conversation.receive} did with one message. */
@@ -94,12 +94,9 @@ export class Conversation<Ctx = void> {
     const decoded = decodeEnvelope(this.codec, data);
     if (!decoded.ok) return { kind: 'fatal', error: decoded.error };
     const envelope = decoded.envelope;
-    try {
-      checkDirection(envelope, this.#options.side);
-    } catch (err) {
-      if (isProtocolError(err)) return { kind: 'fatal', error: err };
-      throw err;
-    }
+    const side = this.#options.side;
+    // docs/protocol.md "Directions": the rule of checkDirection, as a value instead of a throw.
+    if (EnvelopeDirections[envelope.type] === side) return fatal(`a ${side} never receives "${envelope.type}"`);
     const pre = envelope.type === 'ping' || envelope.type === 'pong';
     if (envelope.type === 'hello' || envelope.type === 'welcome') {
       // docs/protocol.md "Handshake": exactly one hello and one welcome per connection.
@@ -130,7 +127,7 @@ export class Conversation<Ctx = void> {
         return; // liveness only: the owner's heartbeat already saw the traffic
       default: {
         const unreachable: never = envelope;
-        throw new Error(`unreachable: ${JSON.stringify(unreachable)}`);
+        return unreachable;
       }
     }
   }

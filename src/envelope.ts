@@ -117,22 +117,22 @@ function policy(message: string): never {
   return fail(message, CloseCodes.PolicyViolation);
 }
 
-function requireId(o: Fields): number {
-  const id = o['id'];
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) policy(`${String(o['type'])}: "id" must be a non-negative integer`);
-  return id;
+function isCount(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
-function requireName(o: Fields): string {
+// Each rule reports the field it guards: `"id" is invalid` is enough for a peer's implementer.
+function check(ok: boolean, key: string): void {
+  if (!ok) policy(`"${key}" is invalid`);
+}
+
+function requireId(o: Fields): void {
+  check(isCount(o['id']), 'id');
+}
+
+function requireName(o: Fields): void {
   const name = o['name'];
-  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
-    policy(`${String(o['type'])}: "name" must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`);
-  }
-  return name;
-}
-
-function optionalString(o: Fields, key: string): void {
-  if (o[key] !== undefined && typeof o[key] !== 'string') policy(`"${key}" must be a string`);
+  check(typeof name === 'string' && name.length > 0 && name.length <= MAX_NAME_LENGTH, 'name');
 }
 
 /**
@@ -141,21 +141,19 @@ function optionalString(o: Fields, key: string): void {
  * 1003 for an unknown version or kind, 1008 for a malformed envelope. Unknown extra fields are ignored.
  */
 export function parseEnvelope(value: unknown): Envelope {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) policy('an envelope must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) policy('not a JSON object');
   const o = value as Fields;
   // docs/protocol.md §Versioning: a receiver refuses versions it does not speak.
-  if (o['v'] !== PROTOCOL_VERSION) fail(`unsupported envelope version ${JSON.stringify(o['v'])}`, CloseCodes.UnsupportedData, ErrorCodes.UnsupportedVersion);
+  if (o['v'] !== PROTOCOL_VERSION) fail(`unsupported version ${JSON.stringify(o['v'])}`, CloseCodes.UnsupportedData, ErrorCodes.UnsupportedVersion);
   const type = o['type'];
-  if (typeof type !== 'string' || !(EnvelopeTypes as readonly string[]).includes(type)) {
-    fail(`unknown envelope type ${JSON.stringify(type)}`, CloseCodes.UnsupportedData);
-  }
-  const seq = o['seq'];
-  if (seq !== undefined && (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0)) policy('"seq" must be a non-negative integer');
+  // Own keys of the directions table are the kinds; inherited ones (`toString`…) are functions.
+  if (typeof type !== 'string' || typeof EnvelopeDirections[type as EnvelopeType] !== 'string') fail(`unknown type ${JSON.stringify(type)}`, CloseCodes.UnsupportedData);
+  check(o['seq'] === undefined || isCount(o['seq']), 'seq');
   const kind = type as EnvelopeType;
   switch (kind) {
     case 'hello':
     case 'welcome':
-      optionalString(o, 'sid');
+      check(o['sid'] === undefined || typeof o['sid'] === 'string', 'sid');
       break;
     case 'event':
       requireName(o);
@@ -169,8 +167,8 @@ export function parseEnvelope(value: unknown): Envelope {
       break;
     case 'error':
       requireId(o);
-      if (typeof o['code'] !== 'string' || o['code'].length === 0) policy('error: "code" must be a non-empty string');
-      if (typeof o['message'] !== 'string') policy('error: "message" must be a string');
+      check(typeof o['code'] === 'string' && o['code'].length > 0, 'code');
+      check(typeof o['message'] === 'string', 'message');
       break;
     case 'ping':
     case 'pong':
@@ -192,30 +190,32 @@ export function checkDirection(envelope: Envelope, receiver: Side): void {
   if (sender !== 'both' && sender === receiver) policy(`a ${receiver} never receives "${envelope.type}"`);
 }
 
+/**
+ * A v1 envelope: `{ v, type, ...fields }`, with the optional field `key` set only when `value`
+ * is defined (so builders never emit `"payload": undefined` keys). Shared by every builder.
+ */
+export function envelopeOf<E extends Envelope>(type: E['type'], fields: object, key?: string, value?: unknown): E {
+  const envelope = { v: PROTOCOL_VERSION, type, ...fields } as Record<string, unknown>;
+  if (key !== undefined && value !== undefined) envelope[key] = value;
+  return envelope as E;
+}
+
 /** An event envelope (`payload` omitted when undefined). */
 export function eventEnvelope(name: string, payload?: unknown): EventEnvelope {
-  const envelope: EventEnvelope = { v: PROTOCOL_VERSION, type: 'event', name };
-  if (payload !== undefined) envelope.payload = payload;
-  return envelope;
+  return envelopeOf('event', { name }, 'payload', payload);
 }
 
 /** A response envelope answering request `id`. */
 export function responseEnvelope(id: number, payload?: unknown): ResponseEnvelope {
-  const envelope: ResponseEnvelope = { v: PROTOCOL_VERSION, type: 'response', id };
-  if (payload !== undefined) envelope.payload = payload;
-  return envelope;
+  return envelopeOf('response', { id }, 'payload', payload);
 }
 
 /** The client's hello (`auth` omitted when undefined). */
 export function helloEnvelope(auth?: unknown): HelloEnvelope {
-  const envelope: HelloEnvelope = { v: PROTOCOL_VERSION, type: 'hello' };
-  if (auth !== undefined) envelope.auth = auth;
-  return envelope;
+  return envelopeOf('hello', {}, 'auth', auth);
 }
 
 /** The server's welcome. */
 export function welcomeEnvelope(sid?: string): WelcomeEnvelope {
-  const envelope: WelcomeEnvelope = { v: PROTOCOL_VERSION, type: 'welcome' };
-  if (sid !== undefined) envelope.sid = sid;
-  return envelope;
+  return envelopeOf('welcome', {}, 'sid', sid);
 }

@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION } from './envelope.js';
+import { envelopeOf } from './envelope.js';
 import type { Envelope, PingEnvelope, PongEnvelope } from './envelope.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
 
@@ -109,15 +109,15 @@ export class HeartbeatMonitor {
         return;
       case 'ping':
         state.liveness.pingSentAt = now;
+        // Reschedule before sending: sending may stop the monitor, which then clears this timer.
         state.timer = this.#schedule(decision.checkAt);
-        this.#options.sendPing();
-        return;
+        return this.#options.sendPing();
       case 'wait':
         state.timer = this.#schedule(decision.checkAt);
         return;
       default: {
         const unreachable: never = decision.action;
-        throw new Error(`unreachable: ${String(unreachable)}`);
+        return unreachable;
       }
     }
   }
@@ -125,10 +125,10 @@ export class HeartbeatMonitor {
 
 /** A heartbeat probe. */
 export function pingEnvelope(): PingEnvelope {
-  return { v: PROTOCOL_VERSION, type: 'ping' };
+  return envelopeOf<PingEnvelope>('ping', {});
 }
 
 /** The heartbeat responder both ends use: the answer to `envelope`, if it is a ping. */
 export function heartbeatReply(envelope: Envelope): PongEnvelope | undefined {
-  return envelope.type === 'ping' ? { v: PROTOCOL_VERSION, type: 'pong' } : undefined;
+  return envelope.type === 'ping' ? envelopeOf<PongEnvelope>('pong', {}) : undefined;
 }

@@ -1,5 +1,5 @@
 import { ErrorCodes, TandemError } from './errors.js';
-import { PROTOCOL_VERSION } from './envelope.js';
+import { envelopeOf } from './envelope.js';
 import type { ErrorEnvelope, RequestEnvelope } from './envelope.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
 
@@ -33,9 +33,7 @@ export class RequestError extends TandemError {
 
   /** The error envelope answering request `id` with this error. */
   toEnvelope(id: number): ErrorEnvelope {
-    const envelope: ErrorEnvelope = { v: PROTOCOL_VERSION, type: 'error', id, code: this.code, message: this.message };
-    if (this.details !== undefined) envelope.details = this.details;
-    return envelope;
+    return envelopeOf<ErrorEnvelope>('error', { id, code: this.code, message: this.message }, 'details', this.details);
   }
 }
 
@@ -46,7 +44,7 @@ export function isRequestError(err: unknown): err is RequestError {
 
 /** The connection went away (or the client was closed) before the request was answered. */
 export class DisconnectedError extends TandemError {
-  constructor(message = 'disconnected before the request was answered') {
+  constructor(message = 'disconnected') {
     super(ErrorCodes.Disconnected, message);
   }
 }
@@ -119,8 +117,7 @@ export class PendingRequests {
   /** Registers a request; the caller sends `envelope`. The timeout starts now. */
   create(name: string, payload: unknown, options: RequestOptions = {}): { envelope: RequestEnvelope; promise: Promise<unknown> } {
     const id = this.#nextId++;
-    const envelope: RequestEnvelope = { v: PROTOCOL_VERSION, type: 'request', id, name };
-    if (payload !== undefined) envelope.payload = payload;
+    const envelope = envelopeOf<RequestEnvelope>('request', { id, name }, 'payload', payload);
     let settle!: Pick<Pending, 'resolve' | 'reject'>;
     const promise = new Promise<unknown>((resolve, reject) => (settle = { resolve, reject }));
     const { signal } = options;
