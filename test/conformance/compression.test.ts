@@ -5,7 +5,10 @@
  * parameters; section 13 repeats a smaller grid for each negotiated parameter set, with the
  * exact response header asserted. Sizes and counts are cut down from Autobahn's for CI.
  */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { PerMessageDeflateOptions as WsDeflateOptions } from 'ws';
 import type { PerMessageDeflateOptions } from '../../server/permessage-deflate.js';
@@ -152,6 +155,35 @@ describe('Autobahn section 13: compressed messages for each negotiated parameter
           }
         }
       });
+    }
+  });
+});
+
+describe('the built CLI with --deflate (child process; needs npm run build)', () => {
+  it('negotiates and echoes a section-12 grid sample exactly', { timeout: 20_000 }, async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    if (!existsSync(`${root}dist/cli.js`)) throw new Error('dist/cli.js is missing: run "npm run build" first');
+    const child = spawn(process.execPath, ['bin/tandem.mjs', 'echo', '--port', '0', '--host', '127.0.0.1', '--deflate'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /^listening (\d+)\n$/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        child.once('exit', (code) => reject(new Error(`CLI exited with ${code}: ${out}`)));
+      });
+      const ws = await openDeflatePeer(port);
+      expect(responseExtensions(ws)).toBe('permessage-deflate');
+      for (const kind of KINDS) {
+        await expectEcho(ws, payloadOf(kind.data, 16, kind.isBinary), kind.isBinary);
+        await expectEcho(ws, payloadOf(kind.data, 64 * KiB, kind.isBinary), kind.isBinary, 4 * KiB);
+      }
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
     }
   });
 });
