@@ -37,6 +37,8 @@ const validRoom = (room) => typeof room === 'string' && /^[a-z0-9-]{1,24}$/i.tes
 const chat = createServer({
   server: http,
   path: '/chat',
+  // Every browser offers permessage-deflate; JSON chat traffic compresses well.
+  perMessageDeflate: true,
   // Browsers cannot send headers with a WebSocket, so the name travels in the hello (`auth`),
   // checked before the server's welcome. A 4401 close tells the client not to come back.
   authenticateHello: (auth) => {

@@ -39,3 +39,5 @@ export { BACKPRESSURE_DEFAULTS } from './backpressure.js';
 export type { BackpressureOptions, SlowConsumerPolicy } from './backpressure.js';
 export { LIVENESS_DEFAULTS } from './liveness.js';
 export type { ServerStats } from './server-stats.js';
+export { ConcurrencyLimiter, PerMessageDeflate } from './permessage-deflate.js';
+export type { PerMessageDeflateOptions } from './permessage-deflate.js';

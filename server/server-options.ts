@@ -5,6 +5,7 @@ import type { Server as HttpServer, IncomingHttpHeaders } from 'node:http';
 import type { AdapterFactory } from './adapter.js';
 import type { Peer } from './peer.js';
 import type { BackpressureOptions } from './backpressure.js';
+import type { PerMessageDeflateOptions } from './permessage-deflate.js';
 import type { Codec } from '../src/codec.js';
 import type { Scheduler } from '../src/scheduler.js';
 import type { ContractSchemas } from '../src/validate.js';
@@ -66,6 +67,8 @@ export interface ServerOptions<C, Identity = unknown> {
   readonly path?: string;
   /** Neither listen nor attach: call `server.handleUpgrade(req, socket, head)` yourself. */
   readonly noServer?: boolean;
+  /** permessage-deflate (RFC 7692), off by default; see docs/permessage-deflate.md. */
+  readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
 
   // — admission, all before the 101 —
   /** Allowed `Origin` values; others get 403. */

@@ -100,6 +100,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
       ...(options.path !== undefined ? { path: options.path } : {}),
       ...(options.noServer ? { noServer: true } : {}),
       ...(options.origins !== undefined ? { origins: options.origins } : {}),
+      ...(options.perMessageDeflate !== undefined ? { perMessageDeflate: options.perMessageDeflate } : {}),
       maxPayload: options.maxMessageBytes ?? SERVER_DEFAULTS.maxMessageBytes,
       verifyClient: (info) => this.#admission.verify(info.req),
     });

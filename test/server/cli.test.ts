@@ -45,10 +45,13 @@ describe('tandem CLI', () => {
     expect(none.stderr).toBe(USAGE);
   });
 
-  it('--deflate fails with a clear message for now', async () => {
+  it('--deflate starts an echo server that offers permessage-deflate', async () => {
     const out = io();
-    expect(await main(['echo', '--port', '0', '--deflate'], out)).toBe(2);
-    expect(out.stderr).toContain('permessage-deflate is not available');
+    const wss = await main(['echo', '--port', '0', '--host', '127.0.0.1', '--deflate'], out);
+    expect(wss).toBeInstanceOf(WebSocketServer);
+    track(wss as WebSocketServer);
+    expect(out.stdout).toMatch(/^listening \d+\n$/);
+    expect((wss as WebSocketServer).deflateLimiter).toBeDefined();
   });
 
   it('echo --port 0 prints "listening <real port>" and echoes', async () => {
