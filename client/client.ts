@@ -161,7 +161,9 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   /** Handles the server's request `name`; returns the disposer. */
   handle<K extends RequestName<RequestMap<C, 'server'>>>(
     name: K,
-    handler: RequestHandler<RequestPayload<RequestMap<C, 'server'>, K>, ResponsePayload<RequestMap<C, 'server'>, K>>,
+    // NoInfer: K comes from `name` alone, so the handler is checked against the contract's types
+    // (a literal response such as 'pong' is not widened to string).
+    handler: NoInfer<RequestHandler<RequestPayload<RequestMap<C, 'server'>, K>, ResponsePayload<RequestMap<C, 'server'>, K>>>,
   ): () => void {
     return this.#conversation.handle(name, (payload) => handler(payload as RequestPayload<RequestMap<C, 'server'>, K>));
   }

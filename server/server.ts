@@ -166,7 +166,8 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
    */
   handle<K extends RequestName<Ep<C>['serves']>>(
     method: K,
-    handler: RequestHandler<RequestPayload<Ep<C>['serves'], K>, ResponsePayload<Ep<C>['serves'], K>, Peer<C, Identity, Data>>,
+    // NoInfer: K comes from `method` alone, so a literal response is checked, not widened.
+    handler: NoInfer<RequestHandler<RequestPayload<Ep<C>['serves'], K>, ResponsePayload<Ep<C>['serves'], K>, Peer<C, Identity, Data>>>,
   ): () => void {
     return this.#handlers.register(method, handler as unknown as (payload: unknown, peer: AnyPeer) => unknown);
   }
