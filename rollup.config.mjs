@@ -50,7 +50,7 @@ export default [
   // only what a <script> user needs, so tree-shaking can drop the rest (size budget: issue 3).
   {
     input: 'client/umd.ts',
-    plugins: [resolve({ browser: true }), commonjs({ strictRequires: false }), ts()],
+    plugins: [resolve({ browser: true }), commonjs({ strictRequires: false, defaultIsModuleExports: true }), ts()],
     output: [
       { file: 'dist/tandem.umd.js', format: 'umd', name: 'Tandem', exports: 'named', sourcemap: true },
       {

@@ -26,9 +26,8 @@ export function decideReconnect(
   random: () => number,
   isFatal: (code: number) => boolean = isFatalCloseCode,
 ): ReconnectDecision {
-  if (isFatal(code)) return { kind: 'stop' };
-  if (attempt >= policy.maxRetries) return { kind: 'stop' };
-  if (code === CloseCodes.ServiceRestart || code === CloseCodes.TryAgainLater) return { kind: 'retry', delay: restartDelay(policy, random) };
-  const delay = backoffDelay(policy, attempt, random);
-  return delay === undefined ? { kind: 'stop' } : { kind: 'retry', delay };
+  if (isFatal(code) || attempt >= policy.maxRetries) return { kind: 'stop' };
+  const restart = code === CloseCodes.ServiceRestart || code === CloseCodes.TryAgainLater;
+  // backoffDelay is only undefined past maxRetries, excluded above.
+  return { kind: 'retry', delay: restart ? restartDelay(policy, random) : (backoffDelay(policy, attempt, random) as number) };
 }

@@ -47,15 +47,17 @@ export function backoffCeiling(policy: BackoffPolicy, attempt: number): number {
  * `undefined` once `maxRetries` retries have been made.
  */
 export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () => number): number | undefined {
-  if (attempt >= policy.maxRetries) return undefined;
-  const ceiling = Math.max(policy.minDelay, backoffCeiling(policy, attempt));
-  return policy.minDelay + random() * (ceiling - policy.minDelay);
+  return attempt >= policy.maxRetries ? undefined : jitter(policy, backoffCeiling(policy, attempt), random);
+}
+
+// Uniform in [minDelay, max(minDelay, upper)]: the one jitter rule of both delays.
+function jitter(policy: BackoffPolicy, upper: number, random: () => number): number {
+  return policy.minDelay + random() * (Math.max(policy.minDelay, upper) - policy.minDelay);
 }
 
 /** Wait after the server's "restarting / try later" hint (1012 / 1013): spread over the restart window. */
 export function restartDelay(policy: BackoffPolicy, random: () => number): number {
-  const window = Math.max(policy.minDelay, policy.restartWindow);
-  return policy.minDelay + random() * (window - policy.minDelay);
+  return jitter(policy, policy.restartWindow, random);
 }
 
 /** The attempt count to use after a connection that was open for `uptimeMs` closed. */

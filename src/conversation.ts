@@ -10,7 +10,7 @@ import { PendingRequests, RequestError, RequestErrorCodes, isRequestError } from
 import type { Scheduler } from './scheduler.js';
 import { systemScheduler } from './scheduler.js';
 import { PayloadValidationError, describeIssues, findSchema, validatePayload } from './validate.js';
-import type { ContractDefinition, Validation } from './validate.js';
+import type { ContractDefinition, StandardIssue, Validation } from './validate.js';
 
 /** Options of a {@link Conversation}. */
 export interface ConversationOptions<Ctx> {
@@ -133,8 +133,7 @@ export class Conversation<Ctx = void> {
   }
 
   #onEvent(envelope: EventEnvelope): void {
-    const schema = findSchema(this.#options.schemas, this.#peer, 'event', envelope.name);
-    whenValidated(validatePayload(schema, envelope.payload), (result) => {
+    this.#validate(this.#peer, 'event', envelope.name, envelope.payload, (result) => {
       if (result.ok) this.#options.onEvent(envelope.name, result.value);
       else this.#options.onError(new PayloadValidationError(envelope.name, result.issues));
     });
@@ -147,13 +146,8 @@ export class Conversation<Ctx = void> {
       this.#options.transmit(new RequestError(RequestErrorCodes.UnknownMethod, `no handler for "${name}"`).toEnvelope(id));
       return;
     }
-    const schema = findSchema(this.#options.schemas, this.#peer, 'request', name);
-    whenValidated(validatePayload(schema, envelope.payload), (result) => {
-      if (!result.ok) {
-        const error = new RequestError(RequestErrorCodes.InvalidPayload, `invalid payload for "${name}": ${describeIssues(result.issues)}`, result.issues);
-        this.#options.transmit(error.toEnvelope(id));
-        return;
-      }
+    this.#validate(this.#peer, 'request', name, envelope.payload, (result) => {
+      if (!result.ok) return this.#options.transmit(invalidPayload('payload', name, result.issues).toEnvelope(id));
       // A handler is user code: its failure becomes an error envelope, never a protocol error.
       new Promise<unknown>((resolve) => resolve(handler(result.value, this.#options.context))).then(
         (value) => this.#options.transmit(responseEnvelope(id, value)),
@@ -179,20 +173,25 @@ export class Conversation<Ctx = void> {
       this.requests.reject(envelope.id, new RequestError(envelope.code, envelope.message, envelope.details));
       return;
     }
-    const schema = findSchema(this.#options.schemas, this.#options.side, 'response', name);
-    whenValidated(validatePayload(schema, envelope.payload), (result) => {
+    this.#validate(this.#options.side, 'response', name, envelope.payload, (result) => {
       if (result.ok) this.requests.resolve(envelope.id, result.value);
-      else this.requests.reject(envelope.id, new RequestError(RequestErrorCodes.InvalidPayload, `invalid response for "${name}": ${describeIssues(result.issues)}`, result.issues));
+      else this.requests.reject(envelope.id, invalidPayload('response', name, result.issues));
     });
   }
+
+  // Synchronous validators answer synchronously, so message order is kept.
+  #validate(sender: Side, kind: 'event' | 'request' | 'response', name: string, payload: unknown, then: (result: Validation) => void): void {
+    const result = validatePayload(findSchema(this.#options.schemas, sender, kind, name), payload);
+    if (result instanceof Promise) void result.then(then);
+    else then(result);
+  }
+}
+
+function invalidPayload(what: 'payload' | 'response', name: string, issues: ReadonlyArray<StandardIssue>): RequestError {
+  return new RequestError(RequestErrorCodes.InvalidPayload, `invalid ${what} for "${name}": ${describeIssues(issues)}`, issues);
 }
 
 function fatal(message: string): ReceiveOutcome {
   return { kind: 'fatal', error: new ProtocolError(ErrorCodes.InvalidEnvelope, message, CloseCodes.PolicyViolation) };
 }
 
-// Synchronous validators answer synchronously, so message order is kept.
-function whenValidated(result: Validation | Promise<Validation>, then: (result: Validation) => void): void {
-  if (result instanceof Promise) void result.then(then);
-  else then(result);
-}

@@ -62,9 +62,19 @@ describe('browser bundles', () => {
     expect(sources.some((s) => s.includes('eventemitter3'))).toBe(true);
   });
 
+  it('is built from the script-tag entry (client/umd.ts), so what only npm users need is not kept alive', () => {
+    const umd = read(join(dist, 'tandem.umd.js'));
+    expect(umd).toMatch(/exports\.createClient = /);
+    for (const name of ['ErrorCodes', 'RequestErrorCodes', 'jsonCodec', 'defineContract', 'CLIENT_DEFAULTS', 'TandemClient']) {
+      expect(umd).not.toMatch(new RegExp(`exports\\.${name} = `));
+    }
+  });
+
   it('keeps the minified UMD within its gzipped size budget', () => {
     const gzipped = gzipSync(readFileSync(join(dist, 'tandem.umd.min.js')), { level: 9 }).byteLength;
-    // Target 5 KB (issue 3); measured 8.4 KB at the first release. The budget guards regressions.
-    expect(gzipped).toBeLessThan(9 * 1024);
+    // Issue 3's target is 5 KB; 8,484 B at the first release, 7,631 B after the size pass
+    // (eventemitter3 alone is ~1.15 KB of it; docs/client.md lists what the rest pays for).
+    // The budget sits just above the measured size so any growth is a deliberate decision.
+    expect(gzipped).toBeLessThanOrEqual(7_700);
   });
 });

@@ -49,4 +49,24 @@ describe('UMD bundle', () => {
     client.close();
     expect(states).toEqual(['open', 'closed']);
   });
+
+  it('exposes exactly the script-tag API, and minification keeps error names and codes', () => {
+    if (!existsSync(file)) throw new Error('dist/tandem.umd.min.js is missing: run `npm run build` first');
+    dom = new JSDOM(`<!doctype html><script>${readFileSync(file, 'utf8')}</script>`, { runScripts: 'dangerously', url: 'http://127.0.0.1/' });
+    const Tandem = (dom.window as unknown as { Tandem: typeof ClientModule }).Tandem;
+    expect(Object.keys(Tandem).sort()).toEqual([
+      'CloseCodes', 'DisconnectedError', 'PayloadValidationError', 'ProtocolError', 'QueueFullError', 'RequestError', 'StateError',
+      'TandemError', 'closeCodeOf', 'createClient', 'isFatalCloseCode', 'isProtocolError', 'isRequestError',
+    ]);
+    const protocol = new Tandem.ProtocolError('ERR_INVALID_ENVELOPE', 'bad', 1008);
+    expect([protocol.name, protocol.code, Tandem.closeCodeOf(protocol), Tandem.isProtocolError(protocol)]).toEqual(['ProtocolError', 'ERR_INVALID_ENVELOPE', 1008, true]);
+    const errors = [new Tandem.RequestError('timeout', 'late'), new Tandem.DisconnectedError(), new Tandem.QueueFullError(3), new Tandem.StateError('closed')];
+    expect(errors.map((e) => [e.name, e.code, e instanceof Tandem.TandemError])).toEqual([
+      ['RequestError', 'timeout', true],
+      ['DisconnectedError', 'ERR_DISCONNECTED', true],
+      ['QueueFullError', 'ERR_QUEUE_FULL', true],
+      ['StateError', 'ERR_INVALID_STATE', true],
+    ]);
+    expect([Tandem.isFatalCloseCode(4401), Tandem.isFatalCloseCode(1012), Tandem.CloseCodes.ServiceRestart]).toEqual([true, false, 1012]);
+  });
 });
