@@ -327,7 +327,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     if (decision.kind === 'stop') return this.#finish(code, reason, wire ? code : undefined);
     const retryTimer = isOffline() ? undefined : this.#scheduler.setTimeout(() => this.#retryNow(), decision.delay);
     this.#transition({ kind: 'waiting', attempt: attempt + 1, retryTimer }, wire ? code : undefined, reason);
-    this.lifecycle.emit('close', { code, reason, willReconnect: true });
+    this.lifecycle.emit('close', retryTimer === undefined ? { code, reason, willReconnect: true } : { code, reason, willReconnect: true, retryDelay: decision.delay });
   }
 
   #retryNow(): void {

@@ -24,6 +24,8 @@ export interface CloseInfo {
   reason: string;
   /** False when the client is now closed for good. */
   willReconnect: boolean;
+  /** Milliseconds until the next attempt, when one is scheduled (absent while offline or closed). */
+  retryDelay?: number;
 }
 
 /** Reserved events of `client.lifecycle`, separate from the contract's events. */

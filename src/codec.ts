@@ -40,7 +40,10 @@ export function isArrayBuffer(value: unknown): value is ArrayBuffer {
 function encode(envelope: Envelope): string | Uint8Array {
   // One stringify pass both serialises and pulls out binary values (replaced by placeholders).
   const attachments: Uint8Array[] = [];
-  const json = JSON.stringify(envelope, (_key, value: unknown) => {
+  const json = JSON.stringify(envelope, function (this: Record<string, unknown>, key, replaced: unknown) {
+    // JSON.stringify calls toJSON() before the replacer (a Node Buffer would arrive as
+    // {type:'Buffer',data:[…]}): look at the holder's own value instead.
+    const value = this[key] ?? replaced;
     const view = ArrayBuffer.isView(value);
     if (!view && !isArrayBuffer(value)) return value;
     attachments.push(view ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value as ArrayBuffer));

@@ -57,7 +57,7 @@ describe('client lifecycle (fake timers)', () => {
     const { client, closes } = start({ connectTimeout: 60_000 });
     await settle();
     FakeWebSocket.last.serverClose(1006); // attempt 0 failed → delay 500 + 0.5·500 = 750
-    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true }]);
+    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, retryDelay: 750 }]);
     await vi.advanceTimersByTimeAsync(749);
     expect(FakeWebSocket.instances).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
@@ -117,7 +117,7 @@ describe('client lifecycle (fake timers)', () => {
     await vi.advanceTimersByTimeAsync(9_999);
     expect(closes).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(closes).toEqual([{ code: 1006, reason: 'connect timeout', willReconnect: true }]);
+    expect(closes).toEqual([{ code: 1006, reason: 'connect timeout', willReconnect: true, retryDelay: 750 }]);
     expect(FakeWebSocket.instances[0]!.closedWith).toEqual({ code: undefined, reason: undefined });
   });
 
@@ -141,7 +141,7 @@ describe('client lifecycle (fake timers)', () => {
     const { errors, closes } = start({ auth: () => Promise.reject(boom) });
     await settle();
     expect(errors).toEqual([boom]);
-    expect(closes).toEqual([{ code: 1006, reason: 'url or auth failed', willReconnect: true }]);
+    expect(closes).toEqual([{ code: 1006, reason: 'url or auth failed', willReconnect: true, retryDelay: 750 }]);
     expect(FakeWebSocket.instances).toHaveLength(0);
   });
 
@@ -160,7 +160,7 @@ describe('client lifecycle (fake timers)', () => {
     expect(closes).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     expect(ws.closedWith).toEqual({ code: 4000, reason: 'heartbeat timeout' });
-    expect(closes).toEqual([{ code: 4000, reason: 'heartbeat timeout', willReconnect: true }]);
+    expect(closes).toEqual([{ code: 4000, reason: 'heartbeat timeout', willReconnect: true, retryDelay: 750 }]);
   });
 
   it('answers server pings with pong', async () => {
@@ -316,7 +316,7 @@ describe('malformed input from the server', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ name: 'ProtocolError', code: 'ERR_INVALID_ENVELOPE', closeCode: 1007 });
     expect(FakeWebSocket.instances[0]!.closedWith).toEqual({ code: 4007, reason: 'ERR_INVALID_ENVELOPE' });
-    expect(closes).toEqual([{ code: 4007, reason: 'ERR_INVALID_ENVELOPE', willReconnect: true }]);
+    expect(closes).toEqual([{ code: 4007, reason: 'ERR_INVALID_ENVELOPE', willReconnect: true, retryDelay: 750 }]);
   });
   it('an answer for an unknown request id is reported and the link is kept', async () => {
     const { client, errors } = start();
@@ -358,6 +358,6 @@ describe('failures in user code and URLs', () => {
     const { errors, closes } = start({ WebSocket: Refusing }, 'nope');
     await settle();
     expect(errors.map((e) => (e as Error).message)).toEqual(['invalid url nope']);
-    expect(closes).toEqual([{ code: 1006, reason: 'invalid url', willReconnect: true }]);
+    expect(closes).toEqual([{ code: 1006, reason: 'invalid url', willReconnect: true, retryDelay: 750 }]);
   });
 });

@@ -119,7 +119,7 @@ describe('client ⇄ real server over loopback (jsdom WebSocket)', () => {
     await until(() => s.peers.length === 2 && c.state === 'open');
     await until(() => s.events.length === 1);
     expect(s.events).toEqual([{ name: 'say', payload: { text: 'while away' } }]);
-    expect(closes[0]).toEqual({ code: 1006, reason: '', willReconnect: true });
+    expect(closes[0]).toEqual({ code: 1006, reason: '', willReconnect: true, retryDelay: expect.any(Number) });
   });
 
   it('reconnects after the server restarts on the same port', async () => {
@@ -144,7 +144,7 @@ describe('client ⇄ real server over loopback (jsdom WebSocket)', () => {
     expect(c.state).toBe('open');
     (await s.peer(0)).pause();
     await until(() => closes.length > 0);
-    expect(closes[0]).toEqual({ code: 4000, reason: 'heartbeat timeout', willReconnect: true });
+    expect(closes[0]).toEqual({ code: 4000, reason: 'heartbeat timeout', willReconnect: true, retryDelay: expect.any(Number) });
     await until(() => s.peers.length === 2 && c.state === 'open');
   });
 

@@ -116,3 +116,14 @@ describe('strict decoding never throws', () => {
     fc.assert(fc.property(fc.string(), (text) => void decodeEnvelope(jsonCodec, text)), { numRuns: 300 });
   });
 });
+
+describe('jsonCodec with a Node Buffer payload', () => {
+  it('sends a Buffer as raw bytes, not as its toJSON() form', () => {
+    const envelope: Envelope = { v: 1, type: 'event', name: 'blob', payload: { data: Buffer.from([1, 2, 3]) } };
+    const data = jsonCodec.encode(envelope);
+    expect(data).toBeInstanceOf(Uint8Array);
+    const decoded = jsonCodec.decode(data) as { payload: { data: Uint8Array } };
+    expect(decoded.payload.data).toBeInstanceOf(Uint8Array);
+    expect(Array.from(decoded.payload.data)).toEqual([1, 2, 3]);
+  });
+});
