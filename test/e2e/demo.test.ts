@@ -37,6 +37,25 @@ describe('e2e: the demo chat in Chromium', () => {
     await demo?.kill();
   });
 
+  it('Chromium negotiates permessage-deflate with the demo server', async () => {
+    const page = await browser.newPage();
+    await page.goto(origin);
+    const extensions = await page.evaluate(
+      (url) =>
+        new Promise<string>((resolve, reject) => {
+          const ws = new WebSocket(url);
+          ws.onerror = () => reject(new Error('websocket error'));
+          ws.onopen = () => {
+            resolve(ws.extensions);
+            ws.close(1000);
+          };
+        }),
+      `${origin.replace('http', 'ws')}/chat`,
+    );
+    expect(extensions).toBe('permessage-deflate');
+    await page.close();
+  });
+
   it('two pages in a room see each other and each other\'s messages', async () => {
     const ada = await browser.newPage();
     const bob = await browser.newPage();
