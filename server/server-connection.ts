@@ -91,6 +91,11 @@ const kConnection = Symbol('tandem.connection');
 type TaggedSocket = Duplex & { [kConnection]?: ServerConnection; writableNeedDrain?: boolean };
 const EMPTY_BUFFER = Buffer.alloc(0);
 
+/** The engine's allocator: spanning payloads are fully overwritten, so zero-filling would be wasted work. */
+function allocateUnsafe(byteLength: number): Uint8Array {
+  return Buffer.allocUnsafe(byteLength);
+}
+
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -145,6 +150,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
       maxFragments: options.maxFragments ?? DEFAULTS.maxFragments,
       rsv1Allowed: options.codec !== undefined,
       isUtf8,
+      allocate: allocateUnsafe,
     });
     if (options.codec !== undefined) this.#codec = new MessageCodecQueue(options.codec, this);
     const s = this.#socket;

@@ -2,6 +2,8 @@
  * The parser's input buffer: a list of received chunks, never concatenated per byte. Reading bytes
  * that sit in one chunk returns a view of that chunk; only a read that spans chunks copies.
  */
+import { allocateZeroed } from './constants.js';
+import type { Allocate } from './constants.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -13,6 +15,12 @@ export class ByteQueue {
   /** Bytes already read from `chunks[head]`. */
   private offset = 0;
   private bytes = 0;
+  private readonly allocate: Allocate;
+
+  /** `allocate`: where a read spanning chunks is copied (it overwrites every byte it gets). */
+  constructor(allocate: Allocate = allocateZeroed) {
+    this.allocate = allocate;
+  }
 
   /** Unread bytes. */
   get length(): number {
@@ -83,7 +91,7 @@ export class ByteQueue {
       else this.offset = end;
       return view;
     }
-    const copy = new Uint8Array(n);
+    const copy = this.allocate(n);
     this.readInto(copy, 0, n);
     return copy;
   }

@@ -6,6 +6,7 @@
 import { CloseCodes, isValidWireCloseCode } from '../close-codes.js';
 import { ErrorCodes, ProtocolError, StateError, TandemError } from '../errors.js';
 import { DEFAULTS, MAX_CONTROL_PAYLOAD_BYTES, Opcodes } from './constants.js';
+import type { Allocate } from './constants.js';
 import { FrameParser } from './frame-parser.js';
 import { encodeClosePayload, encodeFrameParts, randomMaskKey } from './frame-writer.js';
 import { decodeUtf8, isValidUtf8 } from './utf8.js';
@@ -63,6 +64,12 @@ export interface ConnectionOptions {
   isUtf8?: (bytes: Uint8Array) => boolean;
   /** Fills a 4-byte client mask key; the default draws from `crypto.getRandomValues`. */
   randomMask?: (key: Uint8Array) => void;
+  /**
+   * Allocates the buffers a payload spanning chunks is joined into; they are always fully written
+   * before being read, so an unzeroed allocator (Node's `Buffer.allocUnsafe`) is safe and faster.
+   * @default zero-filled Uint8Array
+   */
+  allocate?: Allocate;
 }
 
 /** Options of {@link Connection.send}. */
@@ -105,6 +112,7 @@ export class Connection {
       ...(options.maxFragments === undefined ? {} : { maxFragments: options.maxFragments }),
       ...(options.rsv1Allowed === undefined ? {} : { rsv1Allowed: options.rsv1Allowed }),
       isUtf8: this.isUtf8,
+      ...(options.allocate === undefined ? {} : { allocate: options.allocate }),
     };
     this.parser = new FrameParser(parserOptions, {
       onMessage: (data, isBinary, compressed) => this.handler.message(data, isBinary, compressed),

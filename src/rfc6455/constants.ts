@@ -32,6 +32,17 @@ export function isKnownOpcode(opcode: number): boolean {
   return opcode <= Opcodes.Binary || (opcode >= Opcodes.Close && opcode <= Opcodes.Pong);
 }
 
+/**
+ * Allocates the buffer a payload spanning several chunks is joined into. Every byte is written
+ * before the buffer is read, so it need not be zeroed (the server injects `Buffer.allocUnsafe`).
+ */
+export type Allocate = (byteLength: number) => Uint8Array;
+
+/** The portable {@link Allocate}: a zero-filled `Uint8Array` (ECMAScript has no unzeroed one). */
+export function allocateZeroed(byteLength: number): Uint8Array {
+  return new Uint8Array(byteLength);
+}
+
 /** Defaults of the engine's options (see `ConnectionOptions`). */
 export const DEFAULTS = Object.freeze({
   /**

@@ -4,6 +4,8 @@
  * growing geometrically, so a message of a million tiny fragments costs its bytes, not a million
  * array slots — and total copying stays linear.
  */
+import { allocateZeroed } from './constants.js';
+import type { Allocate } from './constants.js';
 
 /** Fragments kept as views before switching to the growing buffer. */
 const MAX_FRAGMENT_VIEWS = 64;
@@ -13,13 +15,18 @@ const MIN_JOINED_BYTES = 64 * 1024;
 /** Accumulates one message's fragments. */
 export class FragmentBuffer {
   private readonly maxBytes: number;
+  private readonly allocate: Allocate;
   private views: Uint8Array[] = [];
   private joined: Uint8Array | null = null;
   private bytes = 0;
 
-  /** `maxBytes`: the message limit, which the parser has already checked; buffers never grow past it. */
-  constructor(maxBytes: number) {
+  /**
+   * `maxBytes`: the message limit, which the parser has already checked; buffers never grow past it.
+   * `allocate`: the joined buffers' source (only bytes written are ever read back).
+   */
+  constructor(maxBytes: number, allocate: Allocate = allocateZeroed) {
     this.maxBytes = maxBytes;
+    this.allocate = allocate;
   }
 
   /** Bytes stored. */
@@ -37,7 +44,7 @@ export class FragmentBuffer {
     if (this.joined === null) {
       const views = this.views;
       this.views = [];
-      this.joined = new Uint8Array(this.capacityFor(this.bytes + fragment.length, this.bytes * 2));
+      this.joined = this.allocate(this.capacityFor(this.bytes + fragment.length, this.bytes * 2));
       let offset = 0;
       for (const view of views) {
         this.joined.set(view, offset);
@@ -55,7 +62,7 @@ export class FragmentBuffer {
     this.clear();
     if (joined !== null) return joined.subarray(0, bytes);
     if (views.length === 1) return views[0]!;
-    const data = new Uint8Array(bytes);
+    const data = this.allocate(bytes);
     let offset = 0;
     for (const view of views) {
       data.set(view, offset);
@@ -75,7 +82,7 @@ export class FragmentBuffer {
     let joined = this.joined!;
     const needed = this.bytes + fragment.length;
     if (needed > joined.length) {
-      const grown = new Uint8Array(this.capacityFor(needed, joined.length * 2));
+      const grown = this.allocate(this.capacityFor(needed, joined.length * 2));
       grown.set(joined.subarray(0, this.bytes));
       this.joined = joined = grown;
     }

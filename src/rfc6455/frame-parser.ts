@@ -10,7 +10,8 @@ import { CloseCodes } from '../close-codes.js';
 import { ErrorCodes, ProtocolError } from '../errors.js';
 import { ByteQueue } from './byte-queue.js';
 import { FragmentBuffer } from './fragment-buffer.js';
-import { DEFAULTS, MAX_CONTROL_PAYLOAD_BYTES, Opcodes, isControlOpcode, isKnownOpcode } from './constants.js';
+import { DEFAULTS, MAX_CONTROL_PAYLOAD_BYTES, Opcodes, allocateZeroed, isControlOpcode, isKnownOpcode } from './constants.js';
+import type { Allocate } from './constants.js';
 import { applyMask } from './mask.js';
 import { Utf8Validator, isValidUtf8 } from './utf8.js';
 
@@ -47,11 +48,14 @@ export interface FrameParserOptions {
   maxFragments?: number;
   rsv1Allowed?: boolean;
   isUtf8?: (bytes: Uint8Array) => boolean;
+  /** Source of the buffers spanning payloads are joined into. @default zero-filled Uint8Array */
+  allocate?: Allocate;
 }
 
 /** Streaming frame parser and message assembler. */
 export class FrameParser {
-  private readonly queue = new ByteQueue();
+  private readonly queue: ByteQueue;
+  private readonly allocate: Allocate;
   private readonly sink: FrameParserSink;
   private readonly expectMasked: boolean;
   private readonly maxPayload: number;
@@ -84,12 +88,14 @@ export class FrameParser {
 
   constructor(options: FrameParserOptions, sink: FrameParserSink) {
     this.sink = sink;
+    this.allocate = options.allocate ?? allocateZeroed;
+    this.queue = new ByteQueue(this.allocate);
     this.expectMasked = options.role === 'server';
     this.maxPayload = options.maxPayload ?? DEFAULTS.maxPayload;
     this.maxFragments = options.maxFragments ?? DEFAULTS.maxFragments;
     this.rsv1Allowed = options.rsv1Allowed ?? DEFAULTS.rsv1Allowed;
     this.isUtf8 = options.isUtf8 ?? isValidUtf8;
-    this.fragments = new FragmentBuffer(this.maxPayload);
+    this.fragments = new FragmentBuffer(this.maxPayload, this.allocate);
     this.validator = new Utf8Validator(options.isUtf8);
   }
 
@@ -281,7 +287,7 @@ export class FrameParser {
       return this.frameComplete(queue.consume(length), true);
     }
     if (queue.chunkCount > MAX_QUEUED_CHUNKS) {
-      this.partial = new Uint8Array(Math.min(length, Math.max(2 * available, PREALLOC_BYTES)));
+      this.partial = this.allocate(Math.min(length, Math.max(2 * available, PREALLOC_BYTES)));
       queue.readInto(this.partial, 0, available);
       this.partialFilled = available;
       this.scanned = 0;
@@ -307,7 +313,7 @@ export class FrameParser {
     let partial = this.partial!;
     if (filled + take > partial.length) {
       // Grow geometrically, never past the frame's size: memory stays within 2x what arrived.
-      const grown = new Uint8Array(Math.min(this.payloadLength, Math.max(filled + take, partial.length * 2)));
+      const grown = this.allocate(Math.min(this.payloadLength, Math.max(filled + take, partial.length * 2)));
       grown.set(partial.subarray(0, filled));
       this.partial = partial = grown;
     }
