@@ -6,11 +6,13 @@
  * Raw `net` sockets, pre-built masked frames and an in-place reply checker keep its own cost per
  * message far below a WebSocket server's (see `loadgenCpuPct` in the results).
  */
+import { runDeflate } from './load/deflate-load.mjs';
 import { runEcho } from './load/echo-load.mjs';
+import { runFanout } from './load/fanout-load.mjs';
 import { runHandshakes } from './load/handshake-load.mjs';
 import { runIdle } from './load/idle-load.mjs';
 
-/** @param {{ kind: 'echo' | 'idle' | 'handshake' }} job */
+/** @param {{ kind: 'echo' | 'idle' | 'handshake' | 'fanout' | 'deflate' }} job */
 function run(job) {
   switch (job.kind) {
     case 'echo':
@@ -19,6 +21,10 @@ function run(job) {
       return runIdle(job);
     case 'handshake':
       return runHandshakes(job);
+    case 'fanout':
+      return runFanout(job);
+    case 'deflate':
+      return runDeflate(job);
     default:
       throw new Error(`unknown job kind ${job.kind}`);
   }

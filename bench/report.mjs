@@ -21,7 +21,7 @@ export function renderResults(run) {
   out.push(`- Node ${m.node}; ws ${m.wsVersion}; ${m.nativeHelpers}`);
   out.push(`- Open-file limit of the benchmark processes: ${m.openFiles}`);
   out.push(`- Servers: ${run.servers.map((s) => `${s.label}${s.available ? '' : ` — not available (${cell(s.reason)})`}`).join('; ')}`, '');
-  out.push(...renderEcho(run), ...renderIdle(run), ...renderHandshakes(run), ...renderPending(run), ...renderMicro(run));
+  out.push(...renderEcho(run), ...renderIdle(run), ...renderHandshakes(run), ...renderFanout(run), ...renderDeflate(run), ...renderPending(run), ...renderMicro(run));
   const failures = run.workloads.flatMap((w) =>
     Object.entries(w.samples ?? {}).flatMap(([id, samples]) => failuresOf(samples).map((e) => `- ${w.title}, ${id}: ${cell(e)}`)),
   );
@@ -111,6 +111,64 @@ function renderHandshakes(run) {
         formatRatio(rate.ratio),
         formatSpread(cpu.value),
         formatRatio(cpu.ratio),
+        formatSpread(figureOf(samples, base, (r) => r.serverCpuPct).value),
+        formatSpread(figureOf(samples, base, (r) => r.loadgenCpuPct).value),
+      ];
+    }),
+    '',
+  ];
+}
+
+/** A workload with its own command lines is shown only for the servers it ran. */
+const ownServers = (run, w) => (w.argv ? { ...run, servers: run.servers.filter((s) => w.argv[s.id]) } : run);
+
+function renderFanout(run) {
+  const w = run.workloads.find((x) => x.kind === 'fanout');
+  if (!w) return [];
+  return [
+    `### ${w.title}`,
+    '',
+    'One operation = one delivery: one `tick` event envelope, verified byte for byte, reaching one peer. Peer 0 sends a `fire` event; Tandem re-broadcasts it with `server.emit` (bench/servers/tandem-fanout.mjs: typed layer, encoded and framed once), ws with a loop of `client.send` over `wss.clients` of one Buffer (bench/servers/ws-fanout.mjs). CPU-s per 1M deliveries equals µs of server CPU per 1,000 deliveries.',
+    '',
+    '| Server | deliveries/s | broadcasts/s | × ws | server CPU-s / 1M deliveries | × ws | server CPU % | loadgen CPU % |',
+    '|---|---|---|---|---|---|---|---|',
+    ...serverRows(ownServers(run, w), w, (samples, base) => {
+      const rate = figureOf(samples, base, (r) => r.opsPerSec);
+      const cpu = figureOf(samples, base, (r) => r.serverCpuPerMillion);
+      return [
+        formatSpread(rate.value),
+        formatSpread(figureOf(samples, base, (r) => r.broadcastsPerSec).value),
+        formatRatio(rate.ratio),
+        formatSpread(cpu.value),
+        formatRatio(cpu.ratio),
+        formatSpread(figureOf(samples, base, (r) => r.serverCpuPct).value),
+        formatSpread(figureOf(samples, base, (r) => r.loadgenCpuPct).value),
+      ];
+    }),
+    '',
+  ];
+}
+
+function renderDeflate(run) {
+  const w = run.workloads.find((x) => x.kind === 'deflate');
+  if (!w) return [];
+  return [
+    `### ${w.title}`,
+    '',
+    'One message = one echo of a compressed 1,100 B JSON document, inflated by the load generator and compared byte for byte with what it sent. Both servers run with their permessage-deflate defaults (threshold 1,024 B, zlib level 6, memLevel 8, server context takeover); the client offers `client_no_context_takeover`. Wire bytes are compressed payload bytes per message (client → server / server → client).',
+    '',
+    '| Server | msgs/s | × ws | server CPU-s / 1M msgs | × ws | wire B/msg (in / out) | server CPU % | loadgen CPU % |',
+    '|---|---|---|---|---|---|---|---|',
+    ...serverRows(ownServers(run, w), w, (samples, base) => {
+      const rate = figureOf(samples, base, (r) => r.opsPerSec);
+      const cpu = figureOf(samples, base, (r) => r.serverCpuPerMillion);
+      const wire = (f) => formatSpread(figureOf(samples, base, f).value);
+      return [
+        formatSpread(rate.value),
+        formatRatio(rate.ratio),
+        formatSpread(cpu.value),
+        formatRatio(cpu.ratio),
+        `${wire((r) => r.requestWireBytes)} / ${wire((r) => r.replyWireBytes)}`,
         formatSpread(figureOf(samples, base, (r) => r.serverCpuPct).value),
         formatSpread(figureOf(samples, base, (r) => r.loadgenCpuPct).value),
       ];

@@ -101,9 +101,11 @@ async function probe(server) {
 async function measureWorkload(workload) {
   if (workload.kind === 'pending') return { ...workload };
   const rounds = workload.kind === 'idle' ? mode.idleRounds : mode.rounds;
-  const samples = Object.fromEntries(servers.filter((s) => s.available).map((s) => [s.id, []]));
+  // A workload with its own command lines (`argv`) runs only the servers it names.
+  const measured = servers.filter((s) => s.available && (!workload.argv || workload.argv[s.id]));
+  const samples = Object.fromEntries(measured.map((s) => [s.id, []]));
   for (let round = 1; round <= rounds; round++) {
-    for (const server of servers.filter((s) => s.available)) {
+    for (const server of measured) {
       samples[server.id].push(await measureOnce(workload, server, round));
     }
   }
@@ -113,7 +115,7 @@ async function measureWorkload(workload) {
 async function measureOnce(workload, server, round) {
   let handle;
   try {
-    handle = await startServer(server);
+    handle = await startServer(workload.argv ? { ...server, argv: workload.argv[server.id] } : server);
     const target = { host: '127.0.0.1', port: handle.port, protocol: server.protocol };
     const job = jobFor(workload, mode, target, handle.pid);
     const result = await runLoad(job, timeoutFor(job));

@@ -15,8 +15,10 @@ export const MODES = Object.freeze({
 export const IDLE_CONNS = 5000;
 
 /**
- * @typedef {{ id: string, title: string, kind: 'echo' | 'idle' | 'handshake' | 'pending',
- *   params?: object, pending?: string }} Workload
+ * @typedef {{ id: string, title: string, kind: 'echo' | 'idle' | 'handshake' | 'fanout' | 'deflate' | 'pending',
+ *   params?: object, pending?: string, argv?: Record<string, string[]> }} Workload
+ * `argv`, when present, replaces each listed server's command line for this workload (its own
+ * bench server, or a flag) and limits the workload to those servers.
  */
 
 /** @type {ReadonlyArray<Workload>} */
@@ -29,15 +31,23 @@ export const WORKLOADS = Object.freeze([
   { id: 'handshakes', title: 'handshakes (connect, upgrade, one echo, close; 16 at a time)', kind: 'handshake', params: { concurrency: 16 } },
   {
     id: 'fanout',
-    title: 'broadcast fan-out to 1,000 peers (typed layer)',
-    kind: 'pending',
-    pending: 'stage 2: needs the typed server (createServer, server.emit) and a broadcast bench server',
+    title: 'broadcast fan-out: a 128 B event to 1,000 peers (typed layer, 32 broadcasts in flight)',
+    kind: 'fanout',
+    params: { peers: 1000, inflight: 32, size: 128 },
+    argv: {
+      tandem: ['bench/servers/tandem-fanout.mjs', '--port', '0', '--host', '127.0.0.1'],
+      ws: ['bench/servers/ws-fanout.mjs', '--port', '0', '--host', '127.0.0.1'],
+    },
   },
   {
     id: 'deflate-1k-json',
-    title: 'permessage-deflate, 1 KiB JSON echo',
-    kind: 'pending',
-    pending: 'stage 2: needs `tandem echo --deflate` and deflate frames in the load generator',
+    title: 'permessage-deflate: 1,100 B JSON text echo (64 conns × 16 in flight)',
+    kind: 'deflate',
+    params: { size: 1100, conns: 64, inflight: 16, distinct: 64 },
+    argv: {
+      tandem: ['bin/tandem.mjs', 'echo', '--port', '0', '--host', '127.0.0.1', '--deflate'],
+      ws: ['bench/servers/ws-echo.mjs', '--port', '0', '--host', '127.0.0.1', '--deflate'],
+    },
   },
 ]);
 
@@ -57,6 +67,10 @@ export function jobFor(workload, mode, target, serverPid) {
       return { kind: 'idle', ...base, settleMs: mode.idleSettleMs };
     case 'handshake':
       return { kind: 'handshake', ...base, warmupMs: mode.handshakeWarmupMs, measureMs: mode.handshakeMeasureMs };
+    case 'fanout':
+      return { kind: 'fanout', ...base, warmupMs: mode.echoWarmupMs, measureMs: mode.echoMeasureMs };
+    case 'deflate':
+      return { kind: 'deflate', ...base, warmupMs: mode.echoWarmupMs, measureMs: mode.echoMeasureMs };
     case 'pending':
       throw new Error(`${workload.id} is not runnable yet`);
     default:
