@@ -74,8 +74,11 @@ export interface WebSocketServerEvents {
 }
 
 type ServerState = 'open' | 'closing' | 'closed';
-const kHandshakeTimer = Symbol('tandem.handshakeTimer');
-type TimedSocket = Duplex & { [kHandshakeTimer]?: ReturnType<typeof setTimeout> };
+/**
+ * Handshake timers by socket. A side table rather than a property: adding and deleting a
+ * property on the socket would leave every upgraded socket in slow, larger dictionary mode.
+ */
+const handshakeTimers = new WeakMap<Duplex, ReturnType<typeof setTimeout>>();
 
 function destroySocket(socket: Duplex): void {
   socket.destroy();
@@ -85,18 +88,18 @@ function destroyThis(this: Duplex): void {
   this.destroy();
 }
 
-function startHandshakeTimer(socket: TimedSocket, ms: number): void {
-  if (socket[kHandshakeTimer] !== undefined) return;
+function startHandshakeTimer(socket: Duplex, ms: number): void {
+  if (handshakeTimers.has(socket)) return;
   const timer = setTimeout(destroySocket, ms, socket);
   timer.unref();
-  socket[kHandshakeTimer] = timer;
+  handshakeTimers.set(socket, timer);
 }
 
-function clearHandshakeTimer(socket: TimedSocket): void {
-  const timer = socket[kHandshakeTimer];
+function clearHandshakeTimer(socket: Duplex): void {
+  const timer = handshakeTimers.get(socket);
   if (timer === undefined) return;
   clearTimeout(timer);
-  delete socket[kHandshakeTimer];
+  handshakeTimers.delete(socket);
 }
 
 /** A WebSocket server with `ws`'s shape, over Tandem's own RFC 6455 engine. */

@@ -50,6 +50,11 @@ export class ByteQueue {
     throw new RangeError('ByteQueue.byteAt past the end');
   }
 
+  /** The big-endian unsigned 32-bit number in the 4 unread bytes from `index` (`index + 4` ≤ `length`). */
+  uint32At(index: number): number {
+    return ((this.byteAt(index) << 24) | (this.byteAt(index + 1) << 16) | (this.byteAt(index + 2) << 8) | this.byteAt(index + 3)) >>> 0;
+  }
+
   /**
    * A view of unread bytes starting `index` bytes in, up to `maxBytes` long but never past the end of
    * the chunk holding them (`index` < `length`). Lets a caller work on queued bytes in place.

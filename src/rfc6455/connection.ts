@@ -5,9 +5,10 @@
  */
 import { CloseCodes, isValidWireCloseCode } from '../close-codes.js';
 import { ErrorCodes, ProtocolError, StateError, TandemError } from '../errors.js';
-import { DEFAULTS, MAX_CONTROL_PAYLOAD_BYTES, Opcodes } from './constants.js';
+import { DEFAULTS, MAX_CONTROL_PAYLOAD_BYTES, Opcodes, assertNever } from './constants.js';
 import type { Allocate } from './constants.js';
 import { FrameParser } from './frame-parser.js';
+import type { FrameParserSink } from './frame-parser.js';
 import { encodeClosePayload, encodeFrameParts, randomMaskKey } from './frame-writer.js';
 import { decodeUtf8, isValidUtf8 } from './utf8.js';
 
@@ -84,8 +85,11 @@ export interface SendOptions {
 
 const EMPTY = new Uint8Array(0);
 
-/** One RFC 6455 connection endpoint. */
-export class Connection {
+/**
+ * One RFC 6455 connection endpoint. It is its own parser sink (the `on*` methods), so a
+ * connection costs no callback object or closures.
+ */
+export class Connection implements FrameParserSink {
   /** Which end this is: a server expects masked frames and sends unmasked ones, a client the reverse. */
   readonly role: Role;
   private readonly handler: ConnectionHandler;
@@ -93,7 +97,8 @@ export class Connection {
   private readonly autoPong: boolean;
   private readonly isUtf8: (bytes: Uint8Array) => boolean;
   private readonly randomMask: ((key: Uint8Array) => void) | null;
-  private readonly maskKey = new Uint8Array(4);
+  /** Client role only: a server never masks, so it carries no key buffer. */
+  private readonly maskKey: Uint8Array | null;
   private current: ConnectionState = 'open';
   private closeSent = false;
   private closeReceived = false;
@@ -106,6 +111,7 @@ export class Connection {
     this.autoPong = options.autoPong ?? DEFAULTS.autoPong;
     this.isUtf8 = options.isUtf8 ?? isValidUtf8;
     this.randomMask = options.role === 'client' ? (options.randomMask ?? randomMaskKey) : null;
+    this.maskKey = options.role === 'client' ? new Uint8Array(4) : null;
     const parserOptions = {
       role: options.role,
       ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
@@ -114,11 +120,7 @@ export class Connection {
       isUtf8: this.isUtf8,
       ...(options.allocate === undefined ? {} : { allocate: options.allocate }),
     };
-    this.parser = new FrameParser(parserOptions, {
-      onMessage: (data, isBinary, compressed) => this.handler.message(data, isBinary, compressed),
-      onControl: (opcode, payload) => this.onControl(opcode, payload),
-      onError: (err) => this.fail(err),
-    });
+    this.parser = new FrameParser(parserOptions, this);
   }
 
   /** The current state. */
@@ -194,7 +196,7 @@ export class Connection {
       case 'closed':
         return;
       default:
-        return assertNever(this.current);
+        return assertNever(this.current, 'connection');
     }
   }
 
@@ -204,7 +206,8 @@ export class Connection {
     this.parser.halt();
   }
 
-  private onControl(opcode: number, payload: Uint8Array): void {
+  /** @internal Parser sink: a complete control frame. */
+  onControl(opcode: number, payload: Uint8Array): void {
     if (opcode === Opcodes.Ping) {
       // RFC 6455 §5.5.2: answer a ping with a pong carrying the same payload.
       if (this.autoPong && this.canSend()) this.writeFrame(Opcodes.Pong, payload, true, false);
@@ -246,9 +249,19 @@ export class Connection {
       case 'closed':
         return;
       default:
-        return assertNever(this.current);
+        return assertNever(this.current, 'connection');
     }
     this.handler.closeFrame(code, reason);
+  }
+
+  /** @internal Parser sink: a complete data message. */
+  onMessage(data: Uint8Array, isBinary: boolean, compressed: boolean): void {
+    this.handler.message(data, isBinary, compressed);
+  }
+
+  /** @internal Parser sink: the peer broke the protocol. */
+  onError(err: ProtocolError): void {
+    this.fail(err);
   }
 
   /** The one place a protocol error becomes a close frame. */
@@ -275,12 +288,9 @@ export class Connection {
   }
 
   private writeFrame(opcode: number, payload: Uint8Array, fin: boolean, rsv1: boolean): void {
-    let mask: Uint8Array | null = null;
-    if (this.randomMask !== null) {
-      // RFC 6455 §5.3: a fresh, unpredictable key for every client frame.
-      mask = this.maskKey;
-      this.randomMask(mask);
-    }
+    const mask = this.maskKey;
+    // RFC 6455 §5.3: a fresh, unpredictable key for every client frame.
+    if (mask !== null) this.randomMask!(mask);
     this.handler.write(encodeFrameParts(opcode, payload, fin, rsv1, mask));
   }
 
@@ -291,8 +301,4 @@ export class Connection {
 
 function protocolError(code: string, message: string): ProtocolError {
   return new ProtocolError(code, message, CloseCodes.ProtocolError);
-}
-
-function assertNever(value: never): never {
-  throw new Error(`Unexpected connection state ${String(value)}`);
 }

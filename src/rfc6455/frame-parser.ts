@@ -10,9 +10,9 @@ import { CloseCodes } from '../close-codes.js';
 import { ErrorCodes, ProtocolError } from '../errors.js';
 import { ByteQueue } from './byte-queue.js';
 import { FragmentBuffer } from './fragment-buffer.js';
-import { DEFAULTS, MAX_CONTROL_PAYLOAD_BYTES, Opcodes, allocateZeroed, isControlOpcode, isKnownOpcode } from './constants.js';
+import { DEFAULTS, MAX_CONTROL_PAYLOAD_BYTES, Opcodes, allocateZeroed, assertNever, isControlOpcode, isKnownOpcode } from './constants.js';
 import type { Allocate } from './constants.js';
-import { applyMask } from './mask.js';
+import { applyPackedMask } from './mask.js';
 import { Utf8Validator, isValidUtf8 } from './utf8.js';
 
 const HEADER = 0;
@@ -65,26 +65,26 @@ export class FrameParser {
   private state: ParserState = HEADER;
   private running = false;
   private errored = false;
-
   // The frame being read.
   private fin = false;
   private opcode = 0;
   private masked = false;
   private payloadLength = 0;
-  private readonly maskKey = new Uint8Array(4);
+  /** The 4-byte masking key, packed big-endian: a number costs nothing per parser, an array ~190 bytes. */
+  private maskKey = 0;
   /** Payload bytes already unmasked and validated while still in the queue. */
   private scanned = 0;
   /** Payload of a frame trickled in too many chunks, filled (unmasked, validated) as bytes arrive. */
   private partial: Uint8Array | null = null;
   private partialFilled = 0;
-
   // The data message being assembled (messageOpcode 0: none).
   private messageOpcode = 0;
   private messageCompressed = false;
   private messageBytes = 0;
   private fragmentCount = 0;
-  private readonly fragments: FragmentBuffer;
-  private readonly validator: Utf8Validator;
+  // Created on first use: an idle connection (most of a server's) should not pay for them.
+  private fragments: FragmentBuffer | null = null;
+  private validator: Utf8Validator | null = null;
 
   constructor(options: FrameParserOptions, sink: FrameParserSink) {
     this.sink = sink;
@@ -95,8 +95,6 @@ export class FrameParser {
     this.maxFragments = options.maxFragments ?? DEFAULTS.maxFragments;
     this.rsv1Allowed = options.rsv1Allowed ?? DEFAULTS.rsv1Allowed;
     this.isUtf8 = options.isUtf8 ?? isValidUtf8;
-    this.fragments = new FragmentBuffer(this.maxPayload, this.allocate);
-    this.validator = new Utf8Validator(options.isUtf8);
   }
 
   /** True once a protocol error was reported. */
@@ -160,7 +158,7 @@ export class FrameParser {
         case DONE:
           return;
         default:
-          return assertNever(this.state);
+          return assertNever(this.state, 'parser');
       }
       if (!progressed) return;
     }
@@ -233,8 +231,8 @@ export class FrameParser {
   private readLength64(): boolean {
     const queue = this.queue;
     if (queue.length < 8) return false;
-    const high = ((queue.byteAt(0) << 24) | (queue.byteAt(1) << 16) | (queue.byteAt(2) << 8) | queue.byteAt(3)) >>> 0;
-    const low = ((queue.byteAt(4) << 24) | (queue.byteAt(5) << 16) | (queue.byteAt(6) << 8) | queue.byteAt(7)) >>> 0;
+    const high = queue.uint32At(0);
+    const low = queue.uint32At(4);
     queue.skip(8);
     // RFC 6455 §5.2: "the most significant bit MUST be 0".
     if (high >= 0x8000_0000) return this.fail(ErrorCodes.InvalidLength, 'The 64-bit length has its top bit set');
@@ -256,7 +254,8 @@ export class FrameParser {
 
   private readMaskKey(): boolean {
     if (this.queue.length < 4) return false;
-    this.queue.readInto(this.maskKey, 0, 4);
+    this.maskKey = this.queue.uint32At(0);
+    this.queue.skip(4);
     this.state = PAYLOAD;
     return true;
   }
@@ -273,7 +272,7 @@ export class FrameParser {
     const length = this.payloadLength;
     if (this.scanned === 0 && queue.length >= length) {
       const payload = queue.consume(length);
-      if (this.masked) applyMask(payload, this.maskKey);
+      if (this.masked) applyPackedMask(payload, this.maskKey);
       return this.frameComplete(payload, false);
     }
     const available = Math.min(queue.length, length);
@@ -297,9 +296,9 @@ export class FrameParser {
 
   /** Unmask and validate the next piece of a payload, in place; `offset`: its position in the payload. */
   private acceptPiece(piece: Uint8Array, offset: number): boolean {
-    if (this.masked) applyMask(piece, this.maskKey, offset);
+    if (this.masked) applyPackedMask(piece, this.maskKey, offset);
     // RFC 6455 §8.1: fail a text message as soon as an invalid sequence arrives.
-    if (this.isPlainText() && !isControlOpcode(this.opcode) && !this.validator.push(piece, false)) {
+    if (this.isPlainText() && !isControlOpcode(this.opcode) && !this.utf8().push(piece, false)) {
       return this.fail(ErrorCodes.InvalidUtf8, 'Invalid UTF-8 in a text message', CloseCodes.InvalidPayload);
     }
     return true;
@@ -339,14 +338,19 @@ export class FrameParser {
     const single = this.fin && this.fragmentCount === 1;
     if (this.isPlainText()) {
       let valid: boolean;
-      if (streamed) valid = !this.fin || this.validator.push(EMPTY, true);
-      else valid = single ? this.isUtf8(payload) : this.validator.push(payload, this.fin);
+      if (streamed) valid = !this.fin || this.utf8().push(EMPTY, true);
+      else valid = single ? this.isUtf8(payload) : this.utf8().push(payload, this.fin);
       // RFC 6455 §8.1: text must be valid UTF-8 → 1007.
       if (!valid) return this.fail(ErrorCodes.InvalidUtf8, 'Invalid UTF-8 in a text message', CloseCodes.InvalidPayload);
     }
     if (single) return this.deliver(payload);
-    this.fragments.append(payload);
-    return this.fin ? this.deliver(this.fragments.take()) : true;
+    const fragments = (this.fragments ??= new FragmentBuffer(this.maxPayload, this.allocate));
+    fragments.append(payload);
+    return this.fin ? this.deliver(fragments.take()) : true;
+  }
+
+  private utf8(): Utf8Validator {
+    return (this.validator ??= new Utf8Validator(this.isUtf8));
   }
 
   private startMessage(opcode: number, compressed: boolean): void {
@@ -354,7 +358,7 @@ export class FrameParser {
     this.messageCompressed = compressed;
     this.messageBytes = 0;
     this.fragmentCount = 1;
-    this.validator.reset();
+    this.validator?.reset();
   }
 
   /** Text the engine must validate (compressed text is validated by the driver after inflating). */
@@ -376,7 +380,7 @@ export class FrameParser {
     this.messageCompressed = false;
     this.messageBytes = 0;
     this.fragmentCount = 0;
-    this.fragments.clear();
+    this.fragments?.clear();
   }
 
   private release(): void {
@@ -393,8 +397,4 @@ export class FrameParser {
     this.sink.onError(new ProtocolError(code, message, closeCode));
     return false;
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`Unexpected parser state ${String(value)}`);
 }

@@ -20,15 +20,23 @@ const wordView = new BigUint64Array(wordBytes.buffer);
  * frame's payload, so a payload arriving in pieces can be unmasked piece by piece.
  */
 export function applyMask(data: Uint8Array, key: Uint8Array, offset = 0): void {
+  applyPackedMask(data, ((key[0]! << 24) | (key[1]! << 16) | (key[2]! << 8) | key[3]!) >>> 0, offset);
+}
+
+/**
+ * {@link applyMask} with the key packed big-endian into one number (`key[0]` in the top byte):
+ * the parser stores a frame's key this way, which costs no per-connection array.
+ */
+export function applyPackedMask(data: Uint8Array, packedKey: number, offset = 0): void {
   const length = data.length;
   if (length < WORD_PATH_MIN_BYTES) {
-    applyMaskBytewise(data, key, offset);
+    for (let i = 0; i < length; i++) data[i] = data[i]! ^ keyByte(packedKey, offset + i);
     return;
   }
   // Bytes until data's address is 8-aligned: BigUint64Array views need an aligned byte offset.
   const head = (8 - (data.byteOffset & 7)) & 7;
-  for (let i = 0; i < head; i++) data[i] = data[i]! ^ key[(offset + i) & 3]!;
-  for (let k = 0; k < 8; k++) wordBytes[k] = key[(offset + head + k) & 3]!;
+  for (let i = 0; i < head; i++) data[i] = data[i]! ^ keyByte(packedKey, offset + i);
+  for (let k = 0; k < 8; k++) wordBytes[k] = keyByte(packedKey, offset + head + k);
   const maskWord = wordView[0]!;
   const wordCount = (length - head) >>> 3;
   const words = new BigUint64Array(data.buffer, data.byteOffset + head, wordCount);
@@ -45,7 +53,12 @@ export function applyMask(data: Uint8Array, key: Uint8Array, offset = 0): void {
     words[w + 7] = words[w + 7]! ^ maskWord;
   }
   for (; w < wordCount; w++) words[w] = words[w]! ^ maskWord;
-  for (let i = head + wordCount * 8; i < length; i++) data[i] = data[i]! ^ key[(offset + i) & 3]!;
+  for (let i = head + wordCount * 8; i < length; i++) data[i] = data[i]! ^ keyByte(packedKey, offset + i);
+}
+
+/** The key byte that masks payload position `position` (RFC 6455 §5.3: `j = i MOD 4`). */
+function keyByte(packedKey: number, position: number): number {
+  return (packedKey >>> (24 - 8 * (position & 3))) & 0xff;
 }
 
 /** The reference byte loop (also the path for short payloads). */
