@@ -11,6 +11,7 @@ import { Conversation } from '../../src/conversation.js';
 import { welcomeEnvelope } from '../../src/envelope.js';
 import type { Envelope, HelloEnvelope } from '../../src/envelope.js';
 import type { RequestOptions } from '../../src/requests.js';
+import type { ContractDefinition } from '../../src/validate.js';
 
 /** One connected client, seen from the test server. */
 export interface TestPeer {
@@ -42,6 +43,8 @@ export interface EnvelopeServerOptions {
   onPeer?: (peer: TestPeer) => void;
   /** Answer pings? (false: a server that never answers heartbeats) @default true */
   answerPings?: boolean;
+  /** Validators of incoming payloads, as the real server's `schemas` option. @default none */
+  schemas?: ContractDefinition;
 }
 
 /** A running test server. */
@@ -94,6 +97,7 @@ export async function startEnvelopeServer(options: EnvelopeServerOptions = {}): 
     (peer as { conversation: Conversation<TestPeer> }).conversation = new Conversation<TestPeer>({
       side: 'server',
       context: peer,
+      schemas: options.schemas,
       transmit: (envelope) => {
         if (envelope.type === 'pong' && options.answerPings === false) return;
         send(envelope);
