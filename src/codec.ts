@@ -42,8 +42,10 @@ function encode(envelope: Envelope): string | Uint8Array {
   const attachments: Uint8Array[] = [];
   const json = JSON.stringify(envelope, function (this: Record<string, unknown>, key, replaced: unknown) {
     // JSON.stringify calls toJSON() before the replacer (a Node Buffer would arrive as
-    // {type:'Buffer',data:[…]}): look at the holder's own value instead.
-    const value = this[key] ?? replaced;
+    // {type:'Buffer',data:[…]}): binary data is recognised on the holder's own value, everything
+    // else (Date, URL, any toJSON) keeps its serialised form.
+    const own = this[key];
+    const value = ArrayBuffer.isView(own) || isArrayBuffer(own) ? own : replaced;
     const view = ArrayBuffer.isView(value);
     if (!view && !isArrayBuffer(value)) return value;
     attachments.push(view ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value as ArrayBuffer));

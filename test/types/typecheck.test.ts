@@ -24,6 +24,7 @@ describe('type checking', () => {
     ['tsconfig.json', 'everything, type tests included'],
     ['src/tsconfig.json', 'src/: ES2022 only, no Node or DOM'],
     ['client/tsconfig.json', 'client/: DOM, no Node'],
+    ['server/tsconfig.json', 'server/: Node, no DOM'],
   ])('%s compiles with no error (%s)', async (project) => {
     expect(await typecheck(project)).toBe('');
   }, 120_000);

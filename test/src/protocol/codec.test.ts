@@ -127,3 +127,17 @@ describe('jsonCodec with a Node Buffer payload', () => {
     expect(Array.from(decoded.payload.data)).toEqual([1, 2, 3]);
   });
 });
+
+describe('jsonCodec with toJSON values', () => {
+  it('keeps Date, URL and any toJSON() result as JSON.stringify would', () => {
+    class Money {
+      constructor(readonly cents: number) {}
+      toJSON(): string {
+        return `${this.cents / 100} EUR`;
+      }
+    }
+    const payload = { at: new Date(0), url: new URL('https://example.com/a'), price: new Money(250) };
+    const data = jsonCodec.encode({ v: 1, type: 'event', name: 'e', payload });
+    expect(data).toBe('{"v":1,"type":"event","name":"e","payload":{"at":"1970-01-01T00:00:00.000Z","url":"https://example.com/a","price":"2.5 EUR"}}');
+  });
+});
