@@ -6,7 +6,7 @@
  * (the connection is found through a symbol on the socket), the engine handler is one small
  * object, and timers exist only while closing.
  */
-import { Buffer, isUtf8 } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
 import { CloseCodes } from '../src/close-codes.js';
@@ -14,6 +14,7 @@ import { ErrorCodes, ProtocolError, TandemError, isProtocolError } from '../src/
 import { Connection } from '../src/rfc6455/connection.js';
 import type { ConnectionHandler } from '../src/rfc6455/connection.js';
 import { DEFAULTS as ENGINE_DEFAULTS } from '../src/rfc6455/constants.js';
+import { engineOptionsFor } from './engine-options.js';
 import { MessageCodecQueue } from './message-codec-queue.js';
 import type { MessageCodec } from './message-codec-queue.js';
 
@@ -91,11 +92,6 @@ const kConnection = Symbol('tandem.connection');
 type TaggedSocket = Duplex & { [kConnection]?: ServerConnection; writableNeedDrain?: boolean };
 const EMPTY_BUFFER = Buffer.alloc(0);
 
-/** The engine's allocator: spanning payloads are fully overwritten, so zero-filling would be wasted work. */
-function allocateUnsafe(byteLength: number): Uint8Array {
-  return Buffer.allocUnsafe(byteLength);
-}
-
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -144,14 +140,10 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs;
     this.#owner = options.owner;
     this.#socket = socket as TaggedSocket;
-    this.#engine = new Connection(new ServerConnection.#Handler(this), {
-      role: 'server',
-      maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
-      maxFragments: options.maxFragments ?? DEFAULTS.maxFragments,
-      rsv1Allowed: options.codec !== undefined,
-      isUtf8,
-      allocate: allocateUnsafe,
-    });
+    this.#engine = new Connection(
+      new ServerConnection.#Handler(this),
+      engineOptionsFor(options.maxPayload ?? DEFAULTS.maxPayload, options.maxFragments ?? DEFAULTS.maxFragments, options.codec !== undefined),
+    );
     if (options.codec !== undefined) this.#codec = new MessageCodecQueue(options.codec, this);
     const s = this.#socket;
     s[kConnection] = this;

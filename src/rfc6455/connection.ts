@@ -93,7 +93,9 @@ export class Connection implements FrameParserSink {
   /** Which end this is: a server expects masked frames and sends unmasked ones, a client the reverse. */
   readonly role: Role;
   private readonly handler: ConnectionHandler;
-  private readonly parser: FrameParser;
+  /** Kept for the parser, which is built on the first received bytes (see {@link receive}). */
+  private readonly options: ConnectionOptions;
+  private parser: FrameParser | null = null;
   private readonly autoPong: boolean;
   private readonly isUtf8: (bytes: Uint8Array) => boolean;
   private readonly randomMask: ((key: Uint8Array) => void) | null;
@@ -105,6 +107,7 @@ export class Connection implements FrameParserSink {
   /** A fragmented message we are sending is in progress: the next data frame is a continuation. */
   private sendingFragments = false;
 
+  /** `options` is kept by reference (and may be shared by many connections): do not change it afterwards. */
   constructor(handler: ConnectionHandler, options: ConnectionOptions) {
     this.role = options.role;
     this.handler = handler;
@@ -112,15 +115,7 @@ export class Connection implements FrameParserSink {
     this.isUtf8 = options.isUtf8 ?? isValidUtf8;
     this.randomMask = options.role === 'client' ? (options.randomMask ?? randomMaskKey) : null;
     this.maskKey = options.role === 'client' ? new Uint8Array(4) : null;
-    const parserOptions = {
-      role: options.role,
-      ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
-      ...(options.maxFragments === undefined ? {} : { maxFragments: options.maxFragments }),
-      ...(options.rsv1Allowed === undefined ? {} : { rsv1Allowed: options.rsv1Allowed }),
-      isUtf8: this.isUtf8,
-      ...(options.allocate === undefined ? {} : { allocate: options.allocate }),
-    };
-    this.parser = new FrameParser(parserOptions, this);
+    this.options = options;
   }
 
   /** The current state. */
@@ -146,7 +141,9 @@ export class Connection implements FrameParserSink {
   /** Feed bytes read from the transport, in any chunking. The chunk is handed over (unmasked in place). */
   receive(chunk: Uint8Array): void {
     if (!this.canReceive()) return;
-    this.parser.push(chunk);
+    // Built on first use: most of a server's connections sit idle, and a parser is ~300 bytes.
+    // The options are the caller's (a server shares one object among its connections).
+    (this.parser ??= new FrameParser(this.options, this)).push(chunk);
   }
 
   /** Send a data message, or one fragment of it. Throws StateError once closing or closed. */
@@ -203,7 +200,7 @@ export class Connection implements FrameParserSink {
   /** The transport ended: nothing more is sent or received (abnormal unless {@link wasClean}). */
   transportClosed(): void {
     this.current = 'closed';
-    this.parser.halt();
+    this.parser?.halt();
   }
 
   /** @internal Parser sink: a complete control frame. */
@@ -268,7 +265,7 @@ export class Connection implements FrameParserSink {
   private fail(err: ProtocolError): void {
     if (this.current === 'closed') return;
     this.current = 'closed';
-    this.parser.halt();
+    this.parser?.halt();
     // Never 1005/1006/1015 on the wire (RFC 6455 §7.4.1); the parser only produces sendable codes.
     if (!this.closeSent) this.writeClose(encodeClosePayload(isValidWireCloseCode(err.closeCode) ? err.closeCode : undefined));
     this.handler.error(err);
