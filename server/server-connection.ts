@@ -297,6 +297,13 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
 
   /** RFC 6455 §7.1.1: the server closes the TCP connection first; the timer covers a silent peer. */
   #endTransport(): void {
+    // Reading may be paused for ping backpressure, and an ending socket never emits 'drain':
+    // resume, or the peer's close frame and FIN go unread until the close timer (nothing more is
+    // written after our close frame, so reading cannot grow a queue any more).
+    if (this.#readPaused) {
+      this.#readPaused = false;
+      this.#socket.resume();
+    }
     if (this.#socket.writable) this.#socket.end();
     this.#armCloseTimer();
   }
