@@ -209,9 +209,10 @@ describe.each([wsStandIn, tandemServer])('client ⇄ $name over loopback (jsdom 
 
   it('heartbeat detects a server that stops reading (paused socket): closes 4000 and reconnects', async () => {
     const s = await server();
-    const { c, closes } = client(s.url, { heartbeat: { interval: 60, timeout: 60 } });
+    // A timeout well above the interval, so a busy CI machine's late timers do not look like a dead link.
+    const { c, closes } = client(s.url, { heartbeat: { interval: 50, timeout: 150 } });
     await opened(c);
-    await sleep(200); // healthy: pings are answered
+    await sleep(300); // healthy: pings are answered
     expect(c.state).toBe('open');
     (await s.peer(0)).pause();
     await until(() => closes.length > 0);

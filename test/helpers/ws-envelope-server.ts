@@ -61,6 +61,7 @@ export interface EnvelopeServer {
   close(): Promise<void>;
 }
 
+/** Starts the stand-in on 127.0.0.1 (port 0 unless `options.port`); resolves once it listens. */
 export async function startEnvelopeServer(options: EnvelopeServerOptions = {}): Promise<EnvelopeServer> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: options.port ?? 0 });
   await new Promise<void>((resolve, reject) => {
