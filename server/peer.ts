@@ -191,7 +191,7 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
     const [payload, options] = args;
     if (this.#state !== 'open') return Promise.reject(new DisconnectedError('the peer is not connected'));
     const { envelope, promise } = this.conversation.requests.create(method, payload, options);
-    this.#host.write(this.#self(), envelope, false);
+    if (envelope !== undefined) this.#host.write(this.#self(), envelope, false); // undefined: the signal was already aborted
     return promise as Promise<ResponsePayload<Ep<C>['calls'], K>>;
   }
 

@@ -6,6 +6,7 @@
 import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
 import { CloseCodes } from '../src/close-codes.js';
 import { ErrorCodes, ProtocolError, StateError, TandemError } from '../src/errors.js';
+import { ConcurrencyLimiter, LIMITER_DEFAULTS } from './concurrency-limiter.js';
 import {
   validatePerMessageDeflateConfig,
   type PerMessageDeflateConfig,
@@ -41,8 +42,10 @@ export const DEFAULTS = Object.freeze({
   /** @default 8 */
   memLevel: 8,
   /** @default 10 */
-  concurrency: 10,
+  concurrency: LIMITER_DEFAULTS.limit,
 });
+
+export { ConcurrencyLimiter } from './concurrency-limiter.js';
 
 function checkInteger(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -77,61 +80,6 @@ export function resolvePerMessageDeflateOptions(
   checkInteger('memLevel', resolved.memLevel, 1, 9);
   checkInteger('concurrency', resolved.concurrency, 1, 1_000_000);
   return Object.freeze(resolved);
-}
-
-/** Runs at most `limit` async jobs at once; the rest wait in FIFO order. */
-export class ConcurrencyLimiter {
-  readonly limit: number;
-  private running = 0;
-  private queue: ((() => void) | undefined)[] = [];
-  private head = 0;
-
-  constructor(limit: number = DEFAULTS.concurrency) {
-    checkInteger('concurrency', limit, 1, 1_000_000);
-    this.limit = limit;
-  }
-
-  /** Jobs running now. */
-  get active(): number {
-    return this.running;
-  }
-
-  /** Jobs waiting for a slot. */
-  get pending(): number {
-    return this.queue.length - this.head;
-  }
-
-  /** Runs `job` as soon as a slot is free; settles as the job does. */
-  run<T>(job: () => Promise<T>): Promise<T> {
-    if (this.running < this.limit) return this.start(job);
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push(() => void this.start(job).then(resolve, reject));
-    });
-  }
-
-  private start<T>(job: () => Promise<T>): Promise<T> {
-    this.running++;
-    let result: Promise<T>;
-    try {
-      result = job();
-    } catch (err) {
-      result = Promise.reject(err);
-    }
-    return result.finally(() => this.next());
-  }
-
-  private next(): void {
-    this.running--;
-    if (this.head === this.queue.length) return;
-    const waiter = this.queue[this.head];
-    this.queue[this.head++] = undefined;
-    // Compact now and then so a long-lived queue does not grow without bound.
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    waiter?.();
-  }
 }
 
 let sharedLimiter: ConcurrencyLimiter | undefined;
@@ -170,6 +118,7 @@ export interface PerMessageDeflateStats {
 
 type Direction = 'deflate' | 'inflate';
 type State = 'open' | 'closed';
+type ZlibStream = DeflateRaw | InflateRaw;
 
 // RFC 7692 §7.2.1: the sync flush's empty stored block, stripped by the sender, re-added by the receiver.
 const TRAILER = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
@@ -179,7 +128,7 @@ const MIN_ZLIB_WINDOW_BITS = 9;
 
 function noop(): void {}
 
-/** `data` + `00 00 ff ff` in one buffer, so zlib gets one job instead of two. */
+/** `data` + `00 00 ff ff` in one buffer, so zlib gets one job (one thread-pool trip) instead of two. */
 function withTrailer(data: Uint8Array): Uint8Array {
   const out = Buffer.allocUnsafe(data.length + TRAILER.length);
   out.set(data, 0);
@@ -192,13 +141,47 @@ function endsWithTrailer(data: Uint8Array): boolean {
   return n >= 4 && data[n - 4] === 0x00 && data[n - 3] === 0x00 && data[n - 2] === 0xff && data[n - 1] === 0xff;
 }
 
+function closedError(): StateError {
+  return new StateError('permessage-deflate is closed');
+}
+
+/** One compress/decompress call, waiting for its direction's stream or holding it. */
+interface Job {
+  readonly data: Uint8Array;
+  readonly fin: boolean;
+  readonly resolve: (out: Uint8Array) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/**
+ * One direction of a connection: its zlib stream, its FIFO of calls (the head one is running or
+ * waiting for a limiter slot), and the output of the zlib write in flight. The callbacks are
+ * bound once per lane so a message allocates no closures beyond its own promise.
+ */
+interface Lane {
+  readonly direction: Direction;
+  stream: ZlibStream | undefined;
+  readonly jobs: Job[];
+  chunks: Buffer[];
+  total: number;
+  limit: number;
+  /** Settle the zlib write in flight; both `undefined` when none is. */
+  done: ((out: Uint8Array) => void) | undefined;
+  fail: ((err: Error) => void) | undefined;
+  readonly task: () => Promise<Uint8Array>;
+  /** The write callback of the current stream (a stale stream's late callback must not settle a newer call). */
+  onWritten: (err?: Error | null) => void;
+  readonly onResolved: (out: Uint8Array) => void;
+  readonly onRejected: (err: unknown) => void;
+}
+
 /**
  * The compressor and decompressor of one connection (RFC 7692 §7.2), in either role.
  *
- * Jobs of one direction run strictly one after another (they share one LZ77 context), so results
+ * Calls of one direction run strictly one after another (they share one LZ77 context), so results
  * come back in call order whatever the shared limiter does; the two directions are independent.
- * zlib streams are created on first use and, without context takeover, released after every
- * message, so an idle connection holds no zlib memory.
+ * Each call is one zlib write with `Z_SYNC_FLUSH` (one thread-pool trip); zlib streams are
+ * created on first use and, without context takeover, reset after every message.
  */
 export class PerMessageDeflate {
   readonly role: 'server' | 'client';
@@ -214,10 +197,8 @@ export class PerMessageDeflate {
   private readonly inflateWindowBits: number;
   private readonly deflateNoContextTakeover: boolean;
   private readonly inflateNoContextTakeover: boolean;
-  private deflater: DeflateRaw | undefined;
-  private inflater: InflateRaw | undefined;
-  private readonly tails: Record<Direction, Promise<void>> = { deflate: Promise.resolve(), inflate: Promise.resolve() };
-  private readonly aborts: Partial<Record<Direction, (err: Error) => void>> = {};
+  private readonly deflateLane: Lane = this.lane('deflate');
+  private readonly inflateLane: Lane = this.lane('inflate');
   /** Inflated bytes of the message being received, across `fin = false` calls. */
   private messageBytes = 0;
   private counters = { bytesDeflated: 0, bytesInflated: 0 };
@@ -255,7 +236,7 @@ export class PerMessageDeflate {
    * @throws {StateError} (rejects) after {@link close}.
    */
   compress(data: Uint8Array, fin = true): Promise<Uint8Array> {
-    return this.enqueue('deflate', () => this.deflate(data, fin));
+    return this.submit(this.deflateLane, data, fin);
   }
 
   /**
@@ -267,106 +248,158 @@ export class PerMessageDeflate {
    * @throws {StateError} (rejects) after {@link close}.
    */
   decompress(data: Uint8Array, fin = true): Promise<Uint8Array> {
-    return this.enqueue('inflate', () => this.inflate(data, fin));
+    return this.submit(this.inflateLane, data, fin);
   }
 
-  /** Releases the zlib streams; jobs in flight or queued reject with a {@link StateError}. Idempotent. */
+  /** Releases the zlib streams; calls in flight or queued reject with a {@link StateError}. Idempotent. */
   close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    const closed = new StateError('permessage-deflate is closed');
-    for (const direction of ['deflate', 'inflate'] as const) {
-      this.aborts[direction]?.(closed);
-      this.release(direction);
+    for (const lane of [this.deflateLane, this.inflateLane]) {
+      // The head call holds (or awaits) a limiter slot and settles through it; the rest never start.
+      for (const job of lane.jobs.splice(1)) job.reject(closedError());
+      if (lane.fail !== undefined) this.abort(lane, closedError());
+      else this.release(lane);
     }
   }
 
-  /** Chains `job` after the previous one of its direction, then waits for a shared slot. */
-  private enqueue(direction: Direction, job: () => Promise<Uint8Array>): Promise<Uint8Array> {
-    const result = this.tails[direction].then(() =>
-      this.limiter.run(() => {
-        if (this.state === 'closed') return Promise.reject(new StateError('permessage-deflate is closed'));
-        return job();
-      }),
-    );
-    this.tails[direction] = result.then(noop, noop);
-    return result;
+  private lane(direction: Direction): Lane {
+    const lane: Lane = {
+      direction,
+      stream: undefined,
+      jobs: [],
+      chunks: [],
+      total: 0,
+      limit: Number.POSITIVE_INFINITY,
+      done: undefined,
+      fail: undefined,
+      task: () => this.start(lane),
+      onWritten: noop,
+      onResolved: (out) => this.settle(lane, out, undefined),
+      onRejected: (err) => this.settle(lane, undefined, err instanceof Error ? err : new Error(String(err))),
+    };
+    return lane;
   }
 
-  private async deflate(data: Uint8Array, fin: boolean): Promise<Uint8Array> {
-    this.deflater ??= createDeflateRaw({ flush: constants.Z_SYNC_FLUSH, level: this.level, memLevel: this.memLevel, windowBits: this.deflateWindowBits });
-    let out = await this.pump('deflate', this.deflater, data, Number.POSITIVE_INFINITY);
-    if (fin) {
-      // RFC 7692 §7.2.1: remove the 4 octets 00 00 ff ff at the tail end of the message.
-      if (endsWithTrailer(out)) out = out.subarray(0, out.length - TRAILER.length);
-      // RFC 7692 §7.1.1.1: no context takeover → the next message starts from an empty window.
-      if (this.deflateNoContextTakeover) this.deflater.reset();
-    }
-    this.counters.bytesDeflated += out.length;
-    return out;
-  }
-
-  private async inflate(data: Uint8Array, fin: boolean): Promise<Uint8Array> {
-    if (this.inflater?.readableEnded === true) this.release('inflate');
-    const inflater = (this.inflater ??= createInflateRaw({ flush: constants.Z_SYNC_FLUSH, windowBits: this.inflateWindowBits }));
-    const out = await this.pump('inflate', inflater, fin ? withTrailer(data) : data, this.maxPayload - this.messageBytes);
-    this.messageBytes = fin ? 0 : this.messageBytes + out.length;
-    // RFC 7692 §7.2.3.4: a peer may end a message with BFINAL; that ends the zlib stream, so the
-    // next message needs a new one (as it does without context takeover, §7.1.1.2).
-    if (fin && inflater.readableEnded) this.release('inflate');
-    else if (fin && this.inflateNoContextTakeover) inflater.reset();
-    return out;
-  }
-
-  /**
-   * Writes `inputs`, sync-flushes and collects the output. Output beyond `limit` bytes stops
-   * zlib at once (the stream is destroyed between two output chunks of at most 16 KiB), so
-   * memory stays bounded by the limit whatever the input expands to.
-   */
-  private pump(direction: Direction, stream: DeflateRaw | InflateRaw, input: Uint8Array, limit: number): Promise<Uint8Array> {
+  private submit(lane: Lane, data: Uint8Array, fin: boolean): Promise<Uint8Array> {
     return new Promise<Uint8Array>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      let settled = false;
-      const finish = (err?: Error): void => {
-        if (settled) return;
-        settled = true;
-        stream.off('data', onData);
-        stream.off('error', onError);
-        delete this.aborts[direction];
-        if (err === undefined) {
-          resolve(Buffer.concat(chunks, total));
-          return;
-        }
-        this.release(direction);
-        reject(err);
-      };
-      const onData = (chunk: Buffer): void => {
-        total += chunk.length;
-        if (direction === 'inflate') this.counters.bytesInflated += chunk.length;
-        if (total <= limit) chunks.push(chunk);
-        // RFC 6455 §10.4 / RFC 7692 §8: the limit applies to the inflated size.
-        else finish(new ProtocolError(ErrorCodes.MessageTooBig, `Inflated message exceeds maxPayload (${this.maxPayload} bytes)`, CloseCodes.MessageTooBig));
-      };
-      const onError = (err: Error): void => {
-        // RFC 6455 §8.1 applies to the inflated text; bad deflate data is likewise invalid payload data.
-        finish(direction === 'inflate' ? new ProtocolError(ErrorCodes.InflateFailed, `Invalid compressed data: ${err.message}`, CloseCodes.InvalidPayload) : err);
-      };
-      this.aborts[direction] = finish;
-      stream.on('data', onData);
-      stream.on('error', onError);
-      stream.write(input, (err) => (err == null ? finish() : onError(err)));
+      if (this.state === 'closed') return reject(closedError());
+      lane.jobs.push({ data, fin, resolve, reject });
+      if (lane.jobs.length === 1) this.limiter.run(lane.task).then(lane.onResolved, lane.onRejected);
     });
   }
 
-  /** Drops and closes a direction's zlib stream (after an error, a reset, or on close). */
-  private release(direction: Direction): void {
-    const stream = direction === 'deflate' ? this.deflater : this.inflater;
-    if (direction === 'deflate') this.deflater = undefined;
-    else {
-      this.inflater = undefined;
-      this.messageBytes = 0;
+  /** The head call leaves the lane with its result; the next one asks for a slot. */
+  private settle(lane: Lane, out: Uint8Array | undefined, err: Error | undefined): void {
+    const job = lane.jobs.shift();
+    if (err === undefined) job?.resolve(out!);
+    else job?.reject(err);
+    if (lane.jobs.length > 0) this.limiter.run(lane.task).then(lane.onResolved, lane.onRejected);
+  }
+
+  /** Runs the head call in its limiter slot: one zlib write, settled by {@link written} or {@link abort}. */
+  private start(lane: Lane): Promise<Uint8Array> {
+    const job = lane.jobs[0];
+    if (this.state === 'closed' || job === undefined) return Promise.reject(closedError());
+    return new Promise<Uint8Array>((resolve, reject) => {
+      lane.done = resolve;
+      lane.fail = reject;
+      lane.chunks = [];
+      lane.total = 0;
+      if (lane.direction === 'deflate') {
+        lane.limit = Number.POSITIVE_INFINITY;
+        (lane.stream ??= this.open(lane)).write(job.data, lane.onWritten);
+        return;
+      }
+      // RFC 7692 §7.2.3.4: a peer may end a message with BFINAL, which ends the zlib stream.
+      if (lane.stream?.readableEnded === true) this.release(lane);
+      lane.limit = this.maxPayload - this.messageBytes;
+      (lane.stream ??= this.open(lane)).write(job.fin ? withTrailer(job.data) : job.data, lane.onWritten);
+    });
+  }
+
+  /** A zlib stream for `lane`, flushing every write (RFC 7692 §7.2.1) and listened to for its life. */
+  private open(lane: Lane): ZlibStream {
+    const stream =
+      lane.direction === 'deflate'
+        ? createDeflateRaw({ flush: constants.Z_SYNC_FLUSH, level: this.level, memLevel: this.memLevel, windowBits: this.deflateWindowBits })
+        : createInflateRaw({ flush: constants.Z_SYNC_FLUSH, windowBits: this.inflateWindowBits });
+    stream.on('data', (chunk: Buffer) => this.output(lane, stream, chunk));
+    stream.on('error', (err: Error) => this.zlibError(lane, stream, err));
+    lane.onWritten = (err) => {
+      if (err == null) {
+        if (stream === lane.stream) this.written(lane);
+      } else this.zlibError(lane, stream, err);
+    };
+    return stream;
+  }
+
+  /**
+   * One output chunk (at most zlib's 16 KiB chunkSize). Output beyond the limit stops zlib at
+   * once, so memory stays bounded by the limit whatever the input expands to.
+   */
+  private output(lane: Lane, stream: ZlibStream, chunk: Buffer): void {
+    if (stream !== lane.stream || lane.fail === undefined) return;
+    lane.total += chunk.length;
+    if (lane.direction === 'inflate') this.counters.bytesInflated += chunk.length;
+    if (lane.total <= lane.limit) lane.chunks.push(chunk);
+    // RFC 6455 §10.4 / RFC 7692 §8: the limit applies to the inflated size.
+    else this.abort(lane, new ProtocolError(ErrorCodes.MessageTooBig, `Inflated message exceeds maxPayload (${this.maxPayload} bytes)`, CloseCodes.MessageTooBig));
+  }
+
+  private zlibError(lane: Lane, stream: ZlibStream | undefined, err: Error): void {
+    if (stream !== lane.stream || lane.fail === undefined) return;
+    // RFC 6455 §8.1 applies to the inflated text; bad deflate data is likewise invalid payload data.
+    const failure = lane.direction === 'inflate' ? new ProtocolError(ErrorCodes.InflateFailed, `Invalid compressed data: ${err.message}`, CloseCodes.InvalidPayload) : err;
+    this.abort(lane, failure);
+  }
+
+  /** The write was consumed and flushed: every output chunk has been emitted. */
+  private written(lane: Lane): void {
+    const done = lane.done;
+    const job = lane.jobs[0];
+    if (done === undefined || job === undefined) return;
+    // One chunk is the common case for small messages: hand out zlib's view, no copy.
+    let out: Uint8Array = lane.chunks.length === 1 ? lane.chunks[0]! : Buffer.concat(lane.chunks, lane.total);
+    this.clear(lane);
+    if (lane.direction === 'deflate') {
+      if (job.fin) {
+        // RFC 7692 §7.2.1: remove the 4 octets 00 00 ff ff at the tail end of the message.
+        if (endsWithTrailer(out)) out = out.subarray(0, out.length - TRAILER.length);
+        // RFC 7692 §7.1.1.1: no context takeover → the next message starts from an empty window.
+        if (this.deflateNoContextTakeover) lane.stream?.reset();
+      }
+      this.counters.bytesDeflated += out.length;
+    } else {
+      this.messageBytes = job.fin ? 0 : this.messageBytes + out.length;
+      // RFC 7692 §7.2.3.4: after BFINAL the stream has ended; the next message needs a new one.
+      if (job.fin && lane.stream?.readableEnded === true) this.release(lane);
+      // RFC 7692 §7.1.1.2: the peer compressed the next message from an empty window.
+      else if (job.fin && this.inflateNoContextTakeover) lane.stream?.reset();
     }
+    done(out);
+  }
+
+  /** Fails the write in flight and drops the stream, whose state is now unknown. */
+  private abort(lane: Lane, err: Error): void {
+    const fail = lane.fail;
+    this.clear(lane);
+    this.release(lane);
+    fail?.(err);
+  }
+
+  private clear(lane: Lane): void {
+    lane.done = undefined;
+    lane.fail = undefined;
+    lane.chunks = [];
+    lane.total = 0;
+  }
+
+  /** Drops and closes a lane's zlib stream (after an error, BFINAL, or on close). */
+  private release(lane: Lane): void {
+    const stream = lane.stream;
+    lane.stream = undefined;
+    if (lane.direction === 'inflate') this.messageBytes = 0;
     if (stream === undefined) return;
     // A destroyed stream can still report a late failure; nobody is listening any more.
     stream.on('error', noop);

@@ -1,3 +1,8 @@
+/**
+ * The pending-request table both ends share, so "timed out", "aborted" and "disconnected" mean
+ * the same thing at the client and the server: ids, per-request timeouts, AbortSignal support,
+ * settle-once bookkeeping, and what a disconnect does to requests in flight (docs/protocol.md §7).
+ */
 import { ErrorCodes, TandemError } from './errors.js';
 import { envelopeOf } from './envelope.js';
 import type { ErrorEnvelope, RequestEnvelope } from './envelope.js';
@@ -114,17 +119,18 @@ export class PendingRequests {
     return this.#pending.get(id)?.envelope.name;
   }
 
-  /** Registers a request; the caller sends `envelope`. The timeout starts now. */
-  create(name: string, payload: unknown, options: RequestOptions = {}): { envelope: RequestEnvelope; promise: Promise<unknown> } {
+  /**
+   * Registers a request; the caller sends `envelope`. The timeout starts now. When `signal` is
+   * already aborted nothing is registered: `envelope` is undefined (there is nothing to send) and
+   * `promise` is rejected with the signal's reason.
+   */
+  create(name: string, payload: unknown, options: RequestOptions = {}): { envelope: RequestEnvelope | undefined; promise: Promise<unknown> } {
+    const { signal } = options;
+    if (signal?.aborted) return { envelope: undefined, promise: Promise.reject(abortReason(signal)) };
     const id = this.#nextId++;
     const envelope = envelopeOf<RequestEnvelope>('request', { id, name }, 'payload', payload);
     let settle!: Pick<Pending, 'resolve' | 'reject'>;
     const promise = new Promise<unknown>((resolve, reject) => (settle = { resolve, reject }));
-    const { signal } = options;
-    if (signal?.aborted) {
-      settle.reject(abortReason(signal));
-      return { envelope, promise };
-    }
     const timeout = options.timeout ?? this.#defaultTimeout;
     const timer = this.#scheduler.setTimeout(
       () => this.reject(id, new RequestError(RequestErrorCodes.Timeout, `request "${name}" timed out after ${timeout} ms`)),

@@ -87,6 +87,7 @@ export async function startEnvelopeServer(options: EnvelopeServerOptions = {}): 
       emit: (name, payload) => send(payload === undefined ? { v: 1, type: 'event', name } : { v: 1, type: 'event', name, payload }),
       request: (name, payload, requestOptions) => {
         const { envelope, promise } = peer.conversation.requests.create(name, payload, requestOptions);
+        if (envelope === undefined) return promise; // the signal was already aborted: nothing to send
         send(envelope);
         peer.conversation.requests.markSent(envelope.id);
         return promise;
