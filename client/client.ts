@@ -1,3 +1,10 @@
+/**
+ * The browser client's lifecycle: one typed conversation kept alive across connections. This file
+ * is the state machine (connecting → open → waiting → connecting …, or closed for good) and the
+ * sending rules; attempts (URL, auth, socket) live in attempt.ts, browser network hints in
+ * network.ts. Each lifecycle variant owns its timers and socket, released in `#transition`, and
+ * user listeners run only after a state change is complete, guarded so they cannot derail it.
+ */
 import { EventEmitter } from 'eventemitter3';
 import { attemptAfterUptime, backoffPolicy } from '../src/backoff.js';
 import type { BackoffPolicy } from '../src/backoff.js';
@@ -14,13 +21,17 @@ import type { RequestOptions } from '../src/requests.js';
 import { systemScheduler } from '../src/scheduler.js';
 import type { Scheduler, TimerHandle } from '../src/scheduler.js';
 import type { ContractDefinition } from '../src/validate.js';
+import { startAttempt } from './attempt.js';
+import { browserCloseCode, checkCloseArgs } from './browser-close.js';
+import type { AttemptSource } from './attempt.js';
+import { watchNetwork } from './network.js';
+import type { NetworkWatch } from './network.js';
 import { CLIENT_DEFAULTS } from './options.js';
-import type { ClientOptions, ClientState, LifecycleEvents, NetworkEvents, UrlSource } from './options.js';
+import type { ClientOptions, ClientState, LifecycleEvents, UrlSource } from './options.js';
 import { OfflineQueue } from './queue.js';
 import { decideReconnect } from './reconnect.js';
 import type { ReconnectDecision } from './reconnect.js';
-import { Transport } from './transport.js';
-import type { WebSocketConstructor } from './transport.js';
+import type { Transport, WebSocketConstructor } from './transport.js';
 
 /** The lifecycle: each variant owns its resources, released by `#transition` when it is left. */
 type Lifecycle =
@@ -35,20 +46,6 @@ type Queued = { envelope: Envelope; data: string | Uint8Array };
 /** Request arguments: the payload (optional when the contract allows undefined), then options. */
 export type RequestArgs<P> = undefined extends P ? [payload?: P, options?: RequestOptions] : [payload: P, options?: RequestOptions];
 
-// Browsers' WebSocket.close() throws on anything else (WHATWG WebSockets, close() steps 1-2).
-function checkClose(code: number, reason: string): void {
-  if (code !== CloseCodes.NormalClosure && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
-    throw new TypeError(`close code must be 1000 or 3000-4999, got ${code}`);
-  }
-  // RFC 6455 §5.5: a control frame carries at most 125 bytes, 2 of them the code.
-  if (new TextEncoder().encode(reason).byteLength > 123) throw new TypeError('close reason longer than 123 UTF-8 bytes');
-}
-
-// The client cannot send 1003/1007/1008 from a browser: it sends Tandem's 40xx stand-ins.
-function clientCloseCode(code: number): number {
-  return code >= 1000 && code < 1100 ? code + 3000 : code;
-}
-
 /**
  * The browser client: one typed conversation kept alive across reconnects.
  * `C` is the shared contract; this end emits `C['client']` events and serves `C['server']` requests.
@@ -59,10 +56,9 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   readonly #events = new EventEmitter();
   readonly #conversation: Conversation;
   readonly #queue: OfflineQueue<Queued>;
-  readonly #disposers: Array<() => void> = [];
-  readonly #url: UrlSource;
+  readonly #network: NetworkWatch;
+  readonly #source: AttemptSource;
   readonly #options: ClientOptions<C>;
-  readonly #WebSocket: WebSocketConstructor;
   readonly #scheduler: Scheduler;
   readonly #random: () => number;
   readonly #backoff: BackoffPolicy;
@@ -72,9 +68,8 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   constructor(url: UrlSource, options: ClientOptions<C> = {}) {
     const WebSocketCtor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (WebSocketCtor === undefined) throw new TypeError('no global WebSocket: pass the `WebSocket` option');
-    this.#url = url;
+    this.#source = { url, auth: options.auth, WebSocket: WebSocketCtor, protocols: options.protocols };
     this.#options = options;
-    this.#WebSocket = WebSocketCtor;
     this.#scheduler = options.scheduler ?? systemScheduler;
     this.#random = options.random ?? Math.random;
     this.#backoff = backoffPolicy(options.reconnect || {});
@@ -88,17 +83,14 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       codec: options.codec,
       requestTimeout: options.requestTimeout,
       transmit: (envelope) => this.#reply(envelope),
-      onEvent: (name, payload) => {
-        try {
-          this.#events.emit(name, payload);
-        } catch (err) {
-          // A listener's exception is the application's, reported, never a protocol error.
-          this.#report(err);
-        }
-      },
+      // A listener's exception is the application's: reported, never a protocol error.
+      onEvent: (name, payload) => this.#guard(() => this.#events.emit(name, payload)),
       onError: (error) => this.#report(error),
     });
-    this.#listenNetwork(options.network === undefined ? defaultNetwork() : options.network);
+    this.#network = watchNetwork(options.network, {
+      online: () => this.#retryNow(), // retry at once when the network returns
+      offline: () => this.#pauseRetries(),
+    });
     this.#state = this.#attempt(0, false);
   }
 
@@ -150,6 +142,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     if (this.#state.kind === 'closed') return Promise.reject(new StateError(`request("${name}") after close()`));
     const [payload, options] = args;
     const { envelope, promise } = this.#conversation.requests.create(name, payload, options);
+    if (envelope === undefined) return promise as Promise<never>; // the signal was already aborted: nothing to send
     try {
       this.#dispatch(this.#message(envelope));
     } catch (err) {
@@ -170,7 +163,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
 
   /** Closes for good: no more reconnects, pending requests reject, every timer and listener is released. */
   close(code: number = CloseCodes.NormalClosure, reason = ''): void {
-    checkClose(code, reason);
+    checkCloseArgs(code, reason);
     if (this.#state.kind === 'closed') return;
     this.#finish(code, reason, code);
   }
@@ -202,29 +195,18 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     const timeout = this.#options.connectTimeout ?? CLIENT_DEFAULTS.connectTimeout;
     const state: Linked = { kind: 'connecting', attempt, retrying, socket: undefined, connectTimer: undefined };
     state.connectTimer = this.#scheduler.setTimeout(() => this.#lost(state, CloseCodes.AbnormalClosure, 'connect timeout'), timeout);
-    const auth = this.#options.auth;
-    const url = this.#url;
-    Promise.all([typeof url === 'function' ? url() : url, typeof auth === 'function' ? (auth as () => unknown)() : auth]).then(
-      ([href, credentials]) => {
-        if (this.#state !== state) return;
-        const socket = new Transport(this.#WebSocket, String(href), this.#options.protocols, {
-          onOpen: () => socket.send(this.#encode(helloEnvelope(credentials))),
-          onMessage: (data) => this.#onMessage(socket, data),
-          onClose: (code, reason) => {
-            if (this.#owns(socket)) this.#lost(this.#state as Linked, code, reason);
-          },
-        });
-        state.socket = socket;
+    startAttempt(this.#source, {
+      isCurrent: () => this.#state === state,
+      onSocket: (socket) => void (state.socket = socket),
+      onOpen: (socket, credentials) => socket.send(this.#encode(helloEnvelope(credentials))),
+      onMessage: (socket, data) => this.#onMessage(socket, data),
+      onClose: (socket, code, reason) => {
+        if (this.#owns(socket)) this.#lost(this.#state as Linked, code, reason);
       },
-      (err: unknown) => {
-        if (this.#state !== state) return;
+      onFailed: (err, reason) => {
         this.#report(err);
-        this.#lost(state, CloseCodes.AbnormalClosure, 'url or auth failed');
+        this.#lost(state, CloseCodes.AbnormalClosure, reason);
       },
-    ).catch((err: unknown) => {
-      // The constructor refused the URL (SyntaxError): a failed attempt like any other.
-      this.#report(err);
-      this.#lost(state, CloseCodes.AbnormalClosure, 'invalid url');
     });
     return state;
   }
@@ -246,7 +228,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
         return this.#onWelcome(state as Extract<Linked, { kind: 'connecting' }>, socket);
       case 'fatal':
         this.#report(outcome.error);
-        if (this.#state === state) this.#lost(state, clientCloseCode(outcome.error.closeCode), outcome.error.code, true);
+        if (this.#state === state) this.#lost(state, browserCloseCode(outcome.error.closeCode), outcome.error.code, true);
         return;
       default: {
         const unreachable: never = outcome;
@@ -274,9 +256,12 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       }
       socket.send(data);
     }
-    this.#transition({ kind: 'open', attempt: state.attempt, socket, heartbeat, openedAt: this.#scheduler.now() });
+    // Started before the 'state' listeners run: the open state owns it from its first moment, so a
+    // listener that closes the client stops it, and one that throws cannot leave the link unwatched.
     heartbeat?.start();
-    this.lifecycle.emit('open');
+    const open: Lifecycle = { kind: 'open', attempt: state.attempt, socket, heartbeat, openedAt: this.#scheduler.now() };
+    this.#transition(open);
+    if (this.#state === open) this.#notify('open');
   }
 
   // ——— sending ———
@@ -290,12 +275,33 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   }
 
   #report(error: unknown): void {
-    this.lifecycle.emit('error', error);
+    this.#notify('error', error);
+  }
+
+  /**
+   * Emits a lifecycle event. A listener's exception is the application's: it is reported on
+   * 'error' (or, from an 'error' listener, rethrown in a microtask so it is not swallowed), and
+   * never unwinds the state machine that emitted.
+   */
+  #notify<E extends keyof LifecycleEvents>(event: E, ...args: LifecycleEvents[E]): void {
+    this.#guard(() => (this.lifecycle.emit as (event: E, ...args: LifecycleEvents[E]) => boolean)(event, ...args), event === 'error');
+  }
+
+  /** Runs user listeners; their exception goes to 'error', or (`rethrow`) to the host in a microtask. */
+  #guard(run: () => unknown, rethrow = false): void {
+    try {
+      run();
+    } catch (err) {
+      if (rethrow) queueMicrotask(() => { throw err; });
+      else this.#report(err);
+    }
   }
 
   #dispatch(message: Queued): void {
     const s = this.#state;
-    if (s.kind !== 'open') return this.#queue.push(message);
+    // A CLOSING socket silently discards what it is given (WHATWG WebSockets, send() step 3):
+    // until its close event moves us on, queue instead.
+    if (s.kind !== 'open' || !s.socket.isOpen) return this.#queue.push(message);
     if (message.envelope.type === 'request') this.#conversation.requests.markSent(message.envelope.id);
     s.socket.send(message.data);
   }
@@ -325,9 +331,17 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     const decision: ReconnectDecision =
       reconnect === false ? { kind: 'stop' } : decideReconnect(this.#backoff, code, attempt, this.#random, reconnect?.isFatal);
     if (decision.kind === 'stop') return this.#finish(code, reason, wire ? code : undefined);
-    const retryTimer = isOffline() ? undefined : this.#scheduler.setTimeout(() => this.#retryNow(), decision.delay);
-    this.#transition({ kind: 'waiting', attempt: attempt + 1, retryTimer }, wire ? code : undefined, reason);
-    this.lifecycle.emit('close', retryTimer === undefined ? { code, reason, willReconnect: true } : { code, reason, willReconnect: true, retryDelay: decision.delay });
+    const retryTimer = this.#network.isOffline() ? undefined : this.#scheduler.setTimeout(() => this.#retryNow(), decision.delay);
+    const waiting: Lifecycle = { kind: 'waiting', attempt: attempt + 1, retryTimer };
+    this.#transition(waiting, wire ? code : undefined, reason);
+    // Unless a 'state' listener already moved on (close(), reconnect()), whose own events said so.
+    if ((this.#state as Lifecycle) === waiting) this.#notify('close', retryTimer === undefined ? { code, reason, willReconnect: true } : { code, reason, willReconnect: true, retryDelay: decision.delay });
+  }
+
+  // Offline: stop burning retries, and wait (without a timer) for 'online'.
+  #pauseRetries(): void {
+    const s = this.#state;
+    if (s.kind === 'waiting' && s.retryTimer !== undefined) this.#transition({ kind: 'waiting', attempt: s.attempt, retryTimer: undefined });
   }
 
   #retryNow(): void {
@@ -338,9 +352,9 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   #finish(code: number, reason: string, wireCode: number | undefined): void {
     this.#conversation.requests.rejectAll(new DisconnectedError('the client was closed'));
     this.#queue.drain();
-    for (const dispose of this.#disposers.splice(0)) dispose();
+    this.#network.dispose();
     this.#transition({ kind: 'closed', code, reason }, wireCode, reason);
-    this.lifecycle.emit('close', { code, reason, willReconnect: false });
+    this.#notify('close', { code, reason, willReconnect: false });
   }
 
   // ——— the one state change ———
@@ -369,35 +383,8 @@ export class TandemClient<C extends ContractShape = ContractShape> {
         return unreachable;
       }
     }
-    if (this.state !== previous) this.lifecycle.emit('state', this.state, previous);
+    if (this.state !== previous) this.#notify('state', this.state, previous);
   }
-
-  // ——— browser network events ———
-
-  #listenNetwork(target: NetworkEvents | null): void {
-    if (target === null) return;
-    const online = (): void => this.#retryNow(); // retry at once when the network returns
-    const offline = (): void => {
-      // Stop burning retries while offline: wait (without a timer) for 'online'.
-      const s = this.#state;
-      if (s.kind === 'waiting' && s.retryTimer !== undefined) this.#transition({ kind: 'waiting', attempt: s.attempt, retryTimer: undefined });
-    };
-    target.addEventListener('online', online);
-    target.addEventListener('offline', offline);
-    this.#disposers.push(
-      () => target.removeEventListener('online', online),
-      () => target.removeEventListener('offline', offline),
-    );
-  }
-}
-
-function defaultNetwork(): NetworkEvents | null {
-  const g = globalThis as Partial<NetworkEvents>;
-  return typeof g.addEventListener === 'function' && typeof g.removeEventListener === 'function' ? (g as NetworkEvents) : null;
-}
-
-function isOffline(): boolean {
-  return (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false;
 }
 
 /** Creates a client for contract `C` and starts connecting. */

@@ -15,7 +15,8 @@ import { PROTOCOL_VERSION } from '../src/envelope.js';
 import type { EventName, PayloadArgs, RequestName, RequestPayload, ResponsePayload, ServerEndpoint } from '../src/contract.js';
 import type { RequestOptions } from '../src/requests.js';
 import { DisconnectedError } from '../src/requests.js';
-import { CloseCodes } from '../src/close-codes.js';
+import { CloseCodes, isValidWireCloseCode } from '../src/close-codes.js';
+import { ErrorCodes, TandemError } from '../src/errors.js';
 
 /** The low-level socket a peer drives (a `WebSocketServer` connection, ws-style events). */
 export interface PeerSocket {
@@ -195,8 +196,14 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
     return promise as Promise<ResponsePayload<Ep<C>['calls'], K>>;
   }
 
-  /** Start the close handshake (RFC 6455 §7.1.2); `'disconnect'` fires when it completes. */
+  /**
+   * Start the close handshake (RFC 6455 §7.1.2); `'disconnect'` fires when it completes. A code
+   * that may not be sent throws a `TandemError` `ERR_INVALID_ARGUMENT` at once, the peer unchanged.
+   */
   close(code: number = CloseCodes.NormalClosure, reason = ''): void {
+    // RFC 6455 §7.4.2: 1005, 1006, 1015 (and unassigned codes) never appear in a close frame.
+    // Checked before any state changes, so a bad call cannot strand the peer in 'closing'.
+    if (!isValidWireCloseCode(code)) throw new TandemError(ErrorCodes.InvalidArgument, `close code ${code} may not be sent`);
     if (this.#state === 'closing' || this.#state === 'closed') return;
     this.#state = 'closing';
     if (reason !== '') this.#closeReason ??= reason;

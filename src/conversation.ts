@@ -1,3 +1,9 @@
+/**
+ * The typed conversation both ends speak, written once: everything between "a message arrived"
+ * and "user code runs" (decode, direction and handshake checks, validation, routing, answers).
+ * The client keeps one Conversation across reconnects, so it also draws the line between
+ * connections: work started on an old connection never reaches the next one (see `reset()`).
+ */
 import { CloseCodes } from './close-codes.js';
 import { decodeEnvelope, jsonCodec } from './codec.js';
 import type { Codec } from './codec.js';
@@ -58,6 +64,10 @@ export class Conversation<Ctx = void> {
   readonly #handlers = new Map<string, AnyRequestHandler<Ctx>>();
   readonly #peer: Side;
   #phase: 'handshake' | 'ready' = 'handshake';
+  /** Counts connections: work captured under an older epoch is dropped, never delivered or sent. */
+  #epoch = 0;
+  /** Tail of the deliveries waiting behind an async validator on this connection, if any. */
+  #tail: Promise<void> | undefined;
 
   constructor(options: ConversationOptions<Ctx>) {
     this.#options = options;
@@ -76,9 +86,15 @@ export class Conversation<Ctx = void> {
     this.#phase = 'ready';
   }
 
-  /** A new connection starts: back to the handshake phase (pending requests are kept). */
+  /**
+   * The connection ended; the next one starts in the handshake phase (pending requests are kept).
+   * Answers of handlers still running and deliveries still waiting for an async validator belong
+   * to the old connection: they are dropped, so they can never land on the new one.
+   */
   reset(): void {
     this.#phase = 'handshake';
+    this.#epoch++;
+    this.#tail = undefined;
   }
 
   /** Registers the handler of incoming request `name`; returns its disposer. */
@@ -148,10 +164,16 @@ export class Conversation<Ctx = void> {
     }
     this.#validate(this.#peer, 'request', name, envelope.payload, (result) => {
       if (!result.ok) return this.#options.transmit(invalidPayload('payload', name, result.issues).toEnvelope(id));
+      // Ids restart with every connection's peer: an answer computed for this connection must
+      // not go out on a later one, where `id` may name another request (or come before the welcome).
+      const epoch = this.#epoch;
+      const answer = (envelope: Envelope): void => {
+        if (epoch === this.#epoch) this.#options.transmit(envelope);
+      };
       // A handler is user code: its failure becomes an error envelope, never a protocol error.
       new Promise<unknown>((resolve) => resolve(handler(result.value, this.#options.context))).then(
-        (value) => this.#options.transmit(responseEnvelope(id, value)),
-        (err: unknown) => this.#options.transmit(this.#failure(id, err)),
+        (value) => answer(responseEnvelope(id, value)),
+        (err: unknown) => answer(this.#failure(id, err)),
       );
     });
   }
@@ -170,7 +192,9 @@ export class Conversation<Ctx = void> {
       return;
     }
     if (envelope.type === 'error') {
-      this.requests.reject(envelope.id, new RequestError(envelope.code, envelope.message, envelope.details));
+      const error = new RequestError(envelope.code, envelope.message, envelope.details);
+      // Unvalidated, but still in line behind any earlier message waiting for an async validator.
+      this.#inOrder({ ok: true, value: undefined }, () => this.requests.reject(envelope.id, error));
       return;
     }
     this.#validate(this.#options.side, 'response', name, envelope.payload, (result) => {
@@ -179,11 +203,29 @@ export class Conversation<Ctx = void> {
     });
   }
 
-  // Synchronous validators answer synchronously, so message order is kept.
   #validate(sender: Side, kind: 'event' | 'request' | 'response', name: string, payload: unknown, then: (result: Validation) => void): void {
-    const result = validatePayload(findSchema(this.#options.schemas, sender, kind, name), payload);
-    if (result instanceof Promise) void result.then(then);
-    else then(result);
+    this.#inOrder(validatePayload(findSchema(this.#options.schemas, sender, kind, name), payload), then);
+  }
+
+  /**
+   * Runs `then` in arrival order and only on the connection the message came on. With nothing
+   * async in flight a synchronous result runs at once (sync validators stay synchronous); once an
+   * async validator is pending, later messages queue behind it on a promise chain until it drains.
+   */
+  #inOrder(result: Validation | Promise<Validation>, then: (result: Validation) => void): void {
+    if (this.#tail === undefined && !(result instanceof Promise)) return then(result);
+    const epoch = this.#epoch;
+    const tail: Promise<void> = (this.#tail ?? Promise.resolve())
+      .then(() => result)
+      .then((settled) => {
+        if (epoch === this.#epoch) then(settled);
+      })
+      // `then` routes user code through callbacks that report their own failures; never break the chain.
+      .catch((err: unknown) => this.#options.onError(err))
+      .finally(() => {
+        if (this.#tail === tail) this.#tail = undefined;
+      });
+    this.#tail = tail;
   }
 }
 

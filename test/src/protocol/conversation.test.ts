@@ -77,6 +77,7 @@ describe('Conversation', () => {
     const { client, server, log } = pair();
     server.handle('echo', (payload, peer) => ({ text: `${(payload as { text: string }).text} from ${peer}` }));
     const { envelope, promise } = client.requests.create('echo', { text: 'hi' });
+    if (envelope === undefined) throw new Error('not registered');
     client.requests.markSent(envelope.id);
     log.wire.push(envelope);
     server.receive(jsonCodec.encode(envelope));
@@ -88,6 +89,7 @@ describe('Conversation', () => {
     const { client, server, log } = pair();
     setup?.(server);
     const { envelope, promise } = client.requests.create(name, payload);
+    if (envelope === undefined) throw new Error('not registered');
     server.receive(jsonCodec.encode(envelope));
     const result = await promise.then((value) => ({ value }), (error: unknown) => ({ error }));
     return { result, log };

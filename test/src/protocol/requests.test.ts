@@ -41,9 +41,9 @@ describe('PendingRequests', () => {
 
   it('settles once: a late answer after timeout, a second answer, or an unknown id returns false', async () => {
     const { envelope, promise } = table.create('a', 1);
-    expect(table.resolve(envelope.id, 'first')).toBe(true);
-    expect(table.resolve(envelope.id, 'second')).toBe(false);
-    expect(table.reject(envelope.id, new Error('late'))).toBe(false);
+    expect(table.resolve(envelope!.id, 'first')).toBe(true);
+    expect(table.resolve(envelope!.id, 'second')).toBe(false);
+    expect(table.reject(envelope!.id, new Error('late'))).toBe(false);
     expect(table.resolve(99, 'x')).toBe(false);
     expect(await promise).toBe('first');
     expect(vi.getTimerCount()).toBe(0);
@@ -66,7 +66,7 @@ describe('PendingRequests', () => {
     const controller = new AbortController();
     const remove = vi.spyOn(controller.signal, 'removeEventListener');
     const { envelope, promise } = table.create('a', 1, { signal: controller.signal });
-    table.resolve(envelope.id, 'ok');
+    table.resolve(envelope!.id, 'ok');
     expect(remove).toHaveBeenCalledTimes(1);
     controller.abort();
     expect(await promise).toBe('ok');
@@ -77,13 +77,13 @@ describe('PendingRequests', () => {
     const held = table.create('held', 2, { retry: true });
     const unsent = table.create('unsent', 3);
     const unsentOutcome = outcome(unsent.promise);
-    table.markSent(sent.envelope.id);
-    table.markSent(held.envelope.id);
+    table.markSent(sent.envelope!.id);
+    table.markSent(held.envelope!.id);
     const again = table.disconnect();
     expect(again).toEqual([held.envelope]);
     const err = ((await outcome(sent.promise)) as { error: DisconnectedError }).error;
     expect([err.name, err.code]).toEqual(['DisconnectedError', 'ERR_DISCONNECTED']);
-    expect(table.has(held.envelope.id) && table.has(unsent.envelope.id)).toBe(true);
+    expect(table.has(held.envelope!.id) && table.has(unsent.envelope!.id)).toBe(true);
     expect(table.disconnect()).toEqual([]); // held one is unsent again until re-sent
     table.rejectAll(new DisconnectedError('closed'));
     expect(table.size).toBe(0);
