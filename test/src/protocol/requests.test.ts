@@ -62,6 +62,15 @@ describe('PendingRequests', () => {
     expect(table.size).toBe(0);
   });
 
+  it('an already aborted signal registers nothing: no envelope to send, no id used, no timer', async () => {
+    const reason = new Error('gave up');
+    const early = table.create('a', 1, { signal: AbortSignal.abort(reason) });
+    expect(early.envelope).toBeUndefined();
+    expect(((await outcome(early.promise)) as { error: unknown }).error).toBe(reason);
+    expect([table.size, vi.getTimerCount()]).toEqual([0, 0]);
+    expect(table.create('b', 1).envelope).toEqual({ v: 1, type: 'request', id: 1, name: 'b', payload: 1 });
+  });
+
   it('detaches the abort listener once settled', async () => {
     const controller = new AbortController();
     const remove = vi.spyOn(controller.signal, 'removeEventListener');
