@@ -443,3 +443,60 @@ describe('resolvePerMessageDeflateOptions', () => {
     }
   });
 });
+
+describe('zlib stream reuse (one stream per direction, reset between messages)', () => {
+  it('without context takeover, 200 messages through one object compress alike and inflate exactly', async () => {
+    const server = make({ params: { serverNoContextTakeover: true, clientNoContextTakeover: true } });
+    const client = make({ role: 'client', params: { serverNoContextTakeover: true, clientNoContextTakeover: true } });
+    const message = sample(1100, 9);
+    const wires = await Promise.all(Array.from({ length: 200 }, () => client.compress(message)));
+    // RFC 7692 §7.1.1.1: every message starts from an empty window, so every one is the same bytes
+    for (const wire of wires) expect(hex(wire)).toBe(hex(wires[0]!));
+    const outs = await Promise.all(wires.map((wire) => server.decompress(wire)));
+    for (const out of outs) expectBytes(out, message);
+  });
+
+  it('a message queued behind a zip bomb is inflated by a fresh stream, untouched by the aborted one', async () => {
+    const { first, next } = await zeroSegments(MiB);
+    const bomb = Buffer.concat([first, ...Array.from({ length: 63 }, () => next)]); // 64 MiB inflated
+    const pmd = make({ maxPayload: MiB, params: { clientNoContextTakeover: true } });
+    const results = await Promise.allSettled([pmd.decompress(bomb), pmd.decompress(bytes('f248cdc9c90700')), pmd.decompress(bytes('f248cdc9c90700'))]);
+    expect(results[0]).toMatchObject({ status: 'rejected', reason: { code: ErrorCodes.MessageTooBig, closeCode: CloseCodes.MessageTooBig } });
+    for (const r of results.slice(1)) {
+      expect(r.status).toBe('fulfilled');
+      if (r.status === 'fulfilled') expectBytes(r.value, text('Hello'));
+    }
+  });
+
+  it('a message queued behind invalid data still inflates with the negotiated context', async () => {
+    const pmd = make();
+    const results = await Promise.allSettled([pmd.decompress(bytes('ff')), pmd.decompress(bytes('f248cdc9c90700')), pmd.decompress(bytes('f200110000'))]);
+    expect(results[0]).toMatchObject({ status: 'rejected', reason: { code: ErrorCodes.InflateFailed, closeCode: CloseCodes.InvalidPayload } });
+    // RFC 7692 §7.2.3.2: the second "Hello" refers back into the first one's window
+    expect(results.slice(1).map((r) => (r.status === 'fulfilled' ? Buffer.from(r.value).toString() : 'rejected'))).toEqual(['Hello', 'Hello']);
+  });
+});
+
+describe('ConcurrencyLimiter fast path', () => {
+  it('starts a job synchronously while a slot is free, and queues only when full', async () => {
+    const limiter = new ConcurrencyLimiter(2);
+    const gates = [deferred(), deferred(), deferred()];
+    const started: number[] = [];
+    const runs = gates.map((gate, i) => limiter.run(() => (started.push(i), gate.promise.then(() => i))));
+    expect(started).toEqual([0, 1]);
+    expect([limiter.active, limiter.pending]).toEqual([2, 1]);
+    for (const gate of gates) gate.resolve();
+    expect(await Promise.all(runs)).toEqual([0, 1, 2]);
+    expect([limiter.active, limiter.pending]).toEqual([0, 0]);
+  });
+
+  it('frees the slot of a job that throws synchronously and passes the error on', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const err = await rejection(limiter.run(() => {
+      throw new Error('sync failure');
+    }));
+    expect(err).toMatchObject({ message: 'sync failure' });
+    expect(await limiter.run(() => Promise.resolve('next'))).toBe('next');
+    expect([limiter.active, limiter.pending]).toEqual([0, 0]);
+  });
+});
