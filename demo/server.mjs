@@ -5,9 +5,9 @@ import { createServer as createHttpServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { AuthenticationError, createServer, RequestError } from '../dist/server.js';
+import { RoomHistory } from './room-history.mjs';
 
 const PORT = Number(process.env.PORT ?? 8080);
-const HISTORY = 50; // messages a room remembers for people who join or come back
 
 // ——— static files: the page, and the browser client from dist/ ———
 const files = {
@@ -49,8 +49,8 @@ const chat = createServer({
     return { name: name.trim(), room };
   },
 });
-/** @type {Map<string, object[]>} room → its last messages */
-const history = new Map();
+// The last 50 messages of the 100 most recently active rooms, for people who join or come back.
+const history = new RoomHistory({ rooms: 100, perRoom: 50 });
 
 const usersIn = (room) =>
   [...chat.adapter.membersOf(room)].map((id) => chat.peers.get(id)?.data.name).filter(Boolean).sort();
@@ -60,7 +60,7 @@ function enter(peer, room) {
   if (previous) peer.leave(previous);
   peer.data.room = room;
   peer.join(room);
-  peer.emit('history', { room, messages: history.get(room) ?? [] });
+  peer.emit('history', { room, messages: history.messages(room) });
   if (previous && previous !== room) chat.to(previous).emit('presence', { room: previous, users: usersIn(previous) });
   chat.to(room).emit('presence', { room, users: usersIn(room) });
 }
@@ -72,9 +72,7 @@ chat.on('connection', (peer) => {
   peer.on('say', ({ text }) => {
     if (typeof text !== 'string' || text.trim() === '') return;
     const message = { id: randomUUID(), from: peer.data.name, text: text.slice(0, 500), at: Date.now() };
-    const kept = history.get(peer.data.room) ?? [];
-    kept.push(message);
-    history.set(peer.data.room, kept.slice(-HISTORY));
+    history.add(peer.data.room, message);
     chat.to(peer.data.room).emit('message', message); // encoded once, same bytes to everyone
   });
 });

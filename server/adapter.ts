@@ -29,8 +29,12 @@ export interface BroadcastTarget {
 
 /** What the server gives an adapter: a way to hand a message to one of its local peers. */
 export interface AdapterHost {
-  /** Write `message` to the local peer `peerId` (the server frames it once per message). */
-  deliver(peerId: PeerId, message: BroadcastMessage): void;
+  /**
+   * Write `message` to the local peer `peerId` (the server frames it once per message). False
+   * when it was not written: the peer is unknown, still before its welcome, closing, or behind
+   * and the message volatile.
+   */
+  deliver(peerId: PeerId, message: BroadcastMessage): boolean;
 }
 
 /** Room membership and broadcast. All methods are synchronous for the local node's view. */
@@ -49,7 +53,7 @@ export interface Adapter {
   roomNames(): string[];
   /** Number of connected peers known to this adapter. */
   peerCount(): number;
-  /** Deliver `message` to every local peer `target` selects; returns how many it reached. */
+  /** Deliver `message` to every local peer `target` selects; returns how many it was written to. */
   broadcast(message: BroadcastMessage, target: BroadcastTarget): number;
   /** Release what the adapter holds (connections to a broker…). */
   close(): Promise<void>;
@@ -121,8 +125,7 @@ export class MemoryAdapter implements Adapter {
   broadcast(message: BroadcastMessage, target: BroadcastTarget): number {
     let reached = 0;
     for (const peerId of this.#recipients(target)) {
-      this.#host.deliver(peerId, message);
-      reached += 1;
+      if (this.#host.deliver(peerId, message)) reached += 1;
     }
     return reached;
   }

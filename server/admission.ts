@@ -1,11 +1,14 @@
 /**
- * Who may connect, decided before the 101: shutdown and `maxConnections` (503, cheap checks
- * first), then the application's `authenticate` hook (identity, or 401/403). The identity is
- * parked on the request until the socket exists, then handed to the peer.
+ * Who may connect. Before the 101: shutdown and `maxConnections` (503, cheap checks first), then
+ * the application's `authenticate` hook (identity, or 401/403); the identity is parked on the
+ * request until the socket exists, then handed to the peer. After the 101: the optional
+ * `authenticateHello` check of the hello's `auth` ({@link checkHello}).
  */
 import type { IncomingMessage } from 'node:http';
 import { isAuthenticationError, parseCookies } from './server-options.js';
 import type { AuthRequest } from './server-options.js';
+import type { PeerState } from './peer.js';
+import { CloseCodes } from '../src/close-codes.js';
 
 /** What the low-level server's `verifyClient` accepts: `true`, or a refusal. */
 export type Verdict = true | { readonly status: number; readonly reason?: string; readonly headers?: Record<string, string> };
@@ -25,8 +28,11 @@ export interface AdmissionOptions<Identity> {
 /** The admission gate of one server. */
 export class Admission<Identity> {
   readonly #options: AdmissionOptions<Identity>;
-  /** Requests between a successful check and their 'connection' (they count towards the limit). */
-  readonly #admitted = new Map<IncomingMessage, Identity | undefined>();
+  /**
+   * Requests between a successful check and their 'connection' (they count towards the limit),
+   * with the listener that forgets them if the handshake fails after the check.
+   */
+  readonly #admitted = new Map<IncomingMessage, { readonly identity: Identity | undefined; readonly forget: () => void }>();
   #verifying = 0;
 
   constructor(options: AdmissionOptions<Identity>) {
@@ -57,15 +63,20 @@ export class Admission<Identity> {
 
   /** The identity admitted with `req` (once; the request is then forgotten). */
   take(req: IncomingMessage): Identity | undefined {
-    const identity = this.#admitted.get(req);
+    const entry = this.#admitted.get(req);
+    if (entry === undefined) return undefined;
     this.#admitted.delete(req);
-    return identity;
+    // The socket lives as long as the connection: a listener left on it would keep `req` and all
+    // its headers alive until the peer leaves.
+    req.socket.off('close', entry.forget);
+    return entry.identity;
   }
 
   #admit(req: IncomingMessage, identity: Identity | undefined): Verdict {
-    this.#admitted.set(req, identity);
     // The handshake can still fail after this (bad key, client gone): forget the request then.
-    req.socket.once('close', () => this.#admitted.delete(req));
+    const forget = (): void => void this.#admitted.delete(req);
+    this.#admitted.set(req, { identity, forget });
+    req.socket.once('close', forget);
     return true;
   }
 
@@ -86,4 +97,41 @@ export function authRequest(req: IncomingMessage): AuthRequest {
     origin: typeof origin === 'string' ? origin : undefined,
     remoteAddress: req.socket.remoteAddress,
   };
+}
+
+/** The part of a peer {@link checkHello} drives. */
+export interface HelloPeer {
+  readonly state: PeerState;
+  markAdmitting(): void;
+  setIdentity(identity: never): void;
+  close(code: number, reason: string): void;
+}
+
+/**
+ * Runs an `authenticateHello` check for a peer whose hello arrived: the peer is `admitting`
+ * meanwhile (the hello timeout keeps running, so a hook that hangs is cut off by it). Resolved →
+ * identity, then `open()`; `AuthenticationError` → 4401 / 4403; anything else → reported, 1011.
+ * A verdict for a peer that left `admitting` (closed, timed out) is ignored.
+ */
+export function checkHello(check: () => unknown, peer: HelloPeer, host: { open(): void; report(error: unknown): void }): void {
+  peer.markAdmitting();
+  new Promise<unknown>((resolve) => resolve(check()))
+    .then(
+      (identity) => {
+        if (peer.state !== 'admitting') return;
+        peer.setIdentity(identity as never);
+        host.open();
+      },
+      (err: unknown) => {
+        if (peer.state !== 'admitting') return;
+        if (!isAuthenticationError(err)) {
+          host.report(err);
+          return peer.close(CloseCodes.InternalError, 'hello check failed');
+        }
+        // Tandem's 44xx codes mean "do not come back": the client stops reconnecting.
+        peer.close(err.status === 403 ? CloseCodes.Forbidden : CloseCodes.Unauthorized, err.message);
+      },
+    )
+    // The server's listeners are guarded, so this is a last resort: never an unhandled rejection.
+    .catch((err: unknown) => host.report(err));
 }

@@ -5,6 +5,7 @@
  * what cannot keep up, so memory per peer stays bounded by roughly `maxBufferedBytes` plus one
  * message.
  */
+import { ErrorCodes, TandemError } from '../src/errors.js';
 
 /**
  * What happens past the high-water mark:
@@ -72,4 +73,12 @@ export function isSlowConsumer(policy: BackpressurePolicy, bufferedAmount: numbe
 /** The close reason sent to a slow consumer (short: close reasons hold at most 123 bytes). */
 export function slowConsumerReason(bufferedAmount: number): string {
   return `slow consumer: ${bufferedAmount} bytes buffered`;
+}
+
+/**
+ * What the server reports (`'error'` on the server and the peer) when it closes a slow consumer:
+ * a {@link TandemError} with code `ERR_SLOW_CONSUMER` and the close reason as its message.
+ */
+export function slowConsumerError(bufferedAmount: number): TandemError {
+  return new TandemError(ErrorCodes.SlowConsumer, slowConsumerReason(bufferedAmount));
 }

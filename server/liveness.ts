@@ -13,6 +13,11 @@ export interface LivenessTarget {
   ping(): void;
   /** The peer did not answer in time: drop the TCP connection without a close handshake. */
   terminate(reason: string): void;
+  /**
+   * `ping` or `terminate` threw (a socket already torn down…): the sweep goes on with the other
+   * peers and hands the error here. Without it the error is dropped.
+   */
+  failed?(error: unknown): void;
 }
 
 /** A tracked peer's handle. */
@@ -144,10 +149,11 @@ export class LivenessSweep {
       }
     }
     if (next !== Infinity) this.#arm(Math.max(next, now + this.#resolutionMs));
-    // State is settled before any peer code runs (a ping may throw, a terminate may untrack).
-    for (const target of toPing) target.ping();
+    // State is settled before any peer code runs (a ping may throw, a terminate may untrack);
+    // one failing peer must not cost the others their ping or their deadline.
+    for (const target of toPing) attempt(target, () => target.ping());
     const reason = `no pong within ${this.#timeoutMs} ms of a ping`;
-    for (const target of toTerminate) target.terminate(reason);
+    for (const target of toTerminate) attempt(target, () => target.terminate(reason));
   }
 
   /** Make sure the timer fires no later than `at`. */
@@ -162,6 +168,14 @@ export class LivenessSweep {
     if (this.#timer === undefined) return;
     this.#scheduler.clearTimeout(this.#timer.handle);
     this.#timer = undefined;
+  }
+}
+
+function attempt(target: LivenessTarget, action: () => void): void {
+  try {
+    action();
+  } catch (err) {
+    target.failed?.(err);
   }
 }
 

@@ -18,13 +18,6 @@ export class PreparedMessage implements BroadcastMessage {
     this.volatile = volatile;
   }
 
-  /** Bytes on the wire per recipient (header + payload). */
-  get wireBytes(): number {
-    let total = 0;
-    for (const part of this.frame) total += part.byteLength;
-    return total;
-  }
-
   /** Payload bytes of the encoded envelope. */
   get payloadBytes(): number {
     return this.frame[1]?.byteLength ?? 0;

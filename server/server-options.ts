@@ -1,11 +1,13 @@
 /**
  * Options of `createServer`, their defaults, and what the `authenticate` hook sees.
  */
-import type { Server as HttpServer, IncomingHttpHeaders } from 'node:http';
+import type { Server as HttpServer, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { AdapterFactory } from './adapter.js';
 import type { Peer } from './peer.js';
 import type { BackpressureOptions } from './backpressure.js';
 import type { PerMessageDeflateOptions } from './permessage-deflate.js';
+import type { WebSocketServerOptions } from './websocket-server.js';
+import type { Verdict } from './admission.js';
 import type { Codec } from '../src/codec.js';
 import type { Scheduler } from '../src/scheduler.js';
 import type { ContractSchemas } from '../src/validate.js';
@@ -86,6 +88,11 @@ export interface ServerOptions<C, Identity = unknown> {
    * arriving meanwhile are held and processed after `'connection'`.
    */
   readonly authenticateHello?: (auth: unknown, peer: Peer<C, Identity>) => Identity | Promise<Identity>;
+  /**
+   * How long a TCP connection may take to complete its HTTP upgrade; slower ones are dropped
+   * before the 101 (slow-loris), in ms. @default 10000
+   */
+  readonly handshakeTimeout?: number;
   /** More concurrent connections (open or being admitted) are refused with 503. @default Infinity */
   readonly maxConnections?: number;
   /** Largest accepted message; a bigger one fails the connection with 1009. @default 1048576 */
@@ -106,7 +113,11 @@ export interface ServerOptions<C, Identity = unknown> {
   readonly backpressure?: BackpressureOptions;
   /** Room bookkeeping and broadcast. @default memoryAdapter */
   readonly adapter?: AdapterFactory;
-  /** How long `close()` waits for close handshakes before terminating, in ms. @default 5000 */
+  /**
+   * How long a close handshake may take before the TCP connection is dropped, in ms: for every
+   * connection's close (the low-level socket's close timer), a slow consumer's close, and the
+   * wait of `close()`. @default 5000
+   */
   readonly closeTimeout?: number;
   /** Clock and timers. @default systemScheduler */
   readonly scheduler?: Scheduler;
@@ -116,11 +127,37 @@ export interface ServerOptions<C, Identity = unknown> {
 export const SERVER_DEFAULTS = Object.freeze({
   /** @default 10000 */
   helloTimeout: 10_000,
+  /** @default 10000 */
+  handshakeTimeout: 10_000,
   /** @default 5000 */
   closeTimeout: 5_000,
   /** @default 1048576 */
   maxMessageBytes: 1024 * 1024,
 });
+
+/**
+ * The low-level `WebSocketServer`'s options for a typed server: where to listen, limits, and
+ * the timeouts, so there is one default per concept (the socket's close timer is `closeTimeout`,
+ * not the low-level 30 s; the upgrade deadline is `handshakeTimeout`).
+ */
+export function lowLevelOptions<C, Identity>(
+  options: ServerOptions<C, Identity>,
+  verify: (req: IncomingMessage) => Promise<Verdict>,
+): WebSocketServerOptions {
+  return {
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.server !== undefined ? { server: options.server } : {}),
+    ...(options.path !== undefined ? { path: options.path } : {}),
+    ...(options.noServer ? { noServer: true } : {}),
+    ...(options.origins !== undefined ? { origins: options.origins } : {}),
+    ...(options.perMessageDeflate !== undefined ? { perMessageDeflate: options.perMessageDeflate } : {}),
+    maxPayload: options.maxMessageBytes ?? SERVER_DEFAULTS.maxMessageBytes,
+    closeTimeoutMs: options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout,
+    handshakeTimeoutMs: options.handshakeTimeout ?? SERVER_DEFAULTS.handshakeTimeout,
+    verifyClient: (info) => verify(info.req),
+  };
+}
 
 /** Options of `server.close()`. */
 export interface CloseOptions {
@@ -130,9 +167,13 @@ export interface CloseOptions {
   readonly timeout?: number;
 }
 
-/** Parses a `Cookie` header (RFC 6265 §5.4) into name → value; malformed pairs are skipped. */
+/**
+ * Parses a `Cookie` header (RFC 6265 §5.4) into name → value; malformed pairs are skipped.
+ * The result has no prototype: a cookie named `constructor` or `__proto__` is just a cookie, and
+ * an absent one reads `undefined`.
+ */
 export function parseCookies(header: string | undefined): Record<string, string> {
-  const cookies: Record<string, string> = {};
+  const cookies = Object.create(null) as Record<string, string>;
   if (header === undefined) return cookies;
   for (const pair of header.split(';')) {
     const eq = pair.indexOf('=');

@@ -11,24 +11,23 @@ import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
 import type { Adapter, BroadcastMessage, BroadcastTarget, PeerId } from './adapter.js';
 import { memoryAdapter } from './adapter.js';
-import { backpressurePolicy, beforeWrite, isSlowConsumer, slowConsumerReason } from './backpressure.js';
+import { backpressurePolicy, beforeWrite, isSlowConsumer, slowConsumerError, slowConsumerReason } from './backpressure.js';
 import type { BackpressurePolicy } from './backpressure.js';
 import { LivenessSweep } from './liveness.js';
 import { Peer } from './peer.js';
-import type { EmitArgs, EmitOptions, PeerHost } from './peer.js';
+import type { EmitArgs, EmitOptions, PeerHost, PeerSocket } from './peer.js';
 import { PreparedMessage, prepared } from './prepared-message.js';
 import { BroadcastOperator } from './rooms.js';
 import type { BroadcastOptions, PeerLike } from './rooms.js';
-import { Admission } from './admission.js';
+import { Admission, checkHello } from './admission.js';
 import { RequestHandlers } from './request-handlers.js';
 import { PeerDeadlines } from './peer-deadlines.js';
-import { SERVER_DEFAULTS, isAuthenticationError } from './server-options.js';
+import { SERVER_DEFAULTS, lowLevelOptions } from './server-options.js';
 import type { CloseOptions, ServerOptions } from './server-options.js';
 import { StatsCounters, byteLength } from './server-stats.js';
 import type { ServerStats } from './server-stats.js';
 import { WebSocketServer } from './websocket-server.js';
 import type { ServerConnection } from './server-connection.js';
-import type { PeerSocket } from './peer.js';
 import { CloseCodes } from '../src/close-codes.js';
 import { jsonCodec } from '../src/codec.js';
 import type { Codec } from '../src/codec.js';
@@ -65,6 +64,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   readonly #deadlines: PeerDeadlines<AnyPeer>;
   readonly #host: PeerHost;
   readonly #root: BroadcastOperator<Ep<C>['emits']>;
+  readonly #closeTimeout: number;
   #state: ServerState = 'running';
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
@@ -74,6 +74,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     this.#scheduler = options.scheduler ?? systemScheduler;
     this.#deadlines = new PeerDeadlines(this.#scheduler);
     this.#codec = options.codec ?? jsonCodec;
+    this.#closeTimeout = options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout;
     this.#backpressure = backpressurePolicy(options.backpressure);
     this.#liveness =
       options.heartbeat === false
@@ -93,19 +94,9 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
       accepting: () => this.#state === 'running',
       report: (err) => this.#report(err, undefined),
     });
-    this.#wss = new WebSocketServer({
-      ...(options.port !== undefined ? { port: options.port } : {}),
-      ...(options.host !== undefined ? { host: options.host } : {}),
-      ...(options.server !== undefined ? { server: options.server } : {}),
-      ...(options.path !== undefined ? { path: options.path } : {}),
-      ...(options.noServer ? { noServer: true } : {}),
-      ...(options.origins !== undefined ? { origins: options.origins } : {}),
-      ...(options.perMessageDeflate !== undefined ? { perMessageDeflate: options.perMessageDeflate } : {}),
-      maxPayload: options.maxMessageBytes ?? SERVER_DEFAULTS.maxMessageBytes,
-      verifyClient: (info) => this.#admission.verify(info.req),
-    });
+    this.#wss = new WebSocketServer(lowLevelOptions(options, (req) => this.#admission.verify(req)));
     this.#wss.on('connection', (socket, req) => this.#connect(socket, req));
-    this.#wss.on('listening', () => this.#events.emit('listening'));
+    this.#wss.on('listening', () => this.#emit('listening', undefined));
     this.#wss.on('refused', (refusal) => this.#stats.refusedWith(refusal.status));
     this.#wss.on('error', (err) => this.#report(err, undefined));
   }
@@ -134,7 +125,11 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   on(event: 'connection', listener: (peer: Peer<C, Identity, Data>) => void): this;
   /** A peer's connection ended (after its rooms were left). */
   on(event: 'disconnect', listener: (peer: Peer<C, Identity, Data>, reason: string, code: number) => void): this;
-  /** A reported failure: a handler that threw, a protocol violation, a hook that failed. Never thrown. */
+  /**
+   * A reported failure: a handler or listener that threw, a protocol violation, a hook that
+   * failed, a slow consumer. Never thrown. An exception thrown by an `'error'` listener itself is
+   * swallowed (there is nowhere left to report it, and it must not crash the server).
+   */
   on(event: 'error', listener: (error: unknown, peer: Peer<C, Identity, Data> | undefined) => void): this;
   /** The server is listening (`port` mode). */
   on(event: 'listening', listener: () => void): this;
@@ -223,7 +218,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     this.#state = 'closing'; // admission now answers 503
     const code = options.restart ? CloseCodes.ServiceRestart : CloseCodes.GoingAway;
     const reason = options.restart ? 'server restarting' : 'server shutting down';
-    const timeout = options.timeout ?? this.#options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout;
+    const timeout = options.timeout ?? this.#closeTimeout;
     const drained = new Promise<void>((resolve) => {
       this.#drained = resolve;
       if (this.#peers.size === 0) resolve();
@@ -276,23 +271,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     peer.auth = hello.auth;
     const check = this.#options.authenticateHello;
     if (check === undefined) return this.#open(peer);
-    peer.markAdmitting(); // the hello timeout keeps running: a hook that hangs is cut off by it
-    new Promise<Identity>((resolve) => resolve(check(hello.auth, peer as never))).then(
-      (identity) => {
-        if (peer.state !== 'admitting') return;
-        peer.setIdentity(identity as never);
-        this.#open(peer);
-      },
-      (err: unknown) => {
-        if (peer.state !== 'admitting') return;
-        if (!isAuthenticationError(err)) {
-          this.#report(err, peer);
-          return peer.close(CloseCodes.InternalError, 'hello check failed');
-        }
-        // Tandem's 44xx codes mean "do not come back": the client stops reconnecting.
-        peer.close(err.status === 403 ? CloseCodes.Forbidden : CloseCodes.Unauthorized, err.message);
-      },
-    );
+    checkHello(() => check(hello.auth, peer as never), peer, { open: () => this.#open(peer), report: (err) => this.#report(err, peer) });
   }
 
   #open(peer: AnyPeer): void {
@@ -302,9 +281,13 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     peer.conversation.ready();
     peer.markOpen();
     if (this.#liveness) {
-      peer.liveness = this.#liveness.track({ ping: () => peer.socket.ping(), terminate: (reason) => peer.terminate(`heartbeat timeout: ${reason}`) });
+      peer.liveness = this.#liveness.track({
+        ping: () => peer.socket.ping(),
+        terminate: (reason) => peer.terminate(`heartbeat timeout: ${reason}`),
+        failed: (error) => this.#report(error, peer),
+      });
     }
-    this.#events.emit('connection', peer);
+    this.#emit('connection', peer, peer);
     peer.replay();
   }
 
@@ -315,7 +298,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     this.#peers.delete(peer.id);
     peer.conversation.requests.rejectAll(new DisconnectedError());
     this.#stats.closedWith(code);
-    this.#events.emit('disconnect', peer, reason, code);
+    this.#emit('disconnect', peer, peer, reason, code);
     if (this.#state === 'closing' && this.#peers.size === 0) this.#drained?.();
   }
 
@@ -342,33 +325,47 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     return this.#adapter.broadcast(new PreparedMessage(this.#codec.encode(envelope), options.volatile ?? false), target);
   }
 
-  #deliver(peerId: PeerId, message: BroadcastMessage): void {
+  /** True when written: peers still in their hello, closing, or past the mark (volatile) are not counted. */
+  #deliver(peerId: PeerId, message: BroadcastMessage): boolean {
     const peer = this.#peers.get(peerId) as AnyPeer | undefined;
-    if (peer === undefined || peer.state !== 'open') return;
+    if (peer === undefined || peer.state !== 'open') return false;
     if (beforeWrite(this.#backpressure, peer.bufferedAmount, message.volatile) === 'drop') {
       this.#stats.dropped += 1;
-      return;
+      return false;
     }
     const ready = prepared(message);
     peer.writePrepared(ready);
     this.#stats.sent(ready.payloadBytes);
     this.#checkSlow(peer);
+    return true;
   }
 
   #checkSlow(peer: AnyPeer): void {
     const buffered = peer.bufferedAmount;
     if (!isSlowConsumer(this.#backpressure, buffered)) return;
+    // Reported first, so an 'error' listener sees the peer while it is still being closed.
+    this.#report(slowConsumerError(buffered), peer);
     // A peer that does not read will not read our close frame either: terminate at the deadline.
-    const closeTimeout = this.#options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout;
     peer.close(CloseCodes.TryAgainLater, slowConsumerReason(buffered));
-    this.#deadlines.set(peer, closeTimeout, () => peer.terminate(slowConsumerReason(peer.bufferedAmount)));
+    this.#deadlines.set(peer, this.#closeTimeout, () => peer.terminate(slowConsumerReason(peer.bufferedAmount)));
   }
 
   // ——— plumbing ———
 
   #report(error: unknown, peer: AnyPeer | undefined): void {
     peer?.dispatch('error', error);
-    this.#events.emit('error', error, peer);
+    this.#emit('error', peer, error, peer);
+  }
+
+  // Listeners run inside a socket's message/close handling: a throw is the application's bug,
+  // reported on 'error' (as Peer.dispatch does), never unwound into the connection. A throwing
+  // 'error' listener is swallowed: there is nowhere left to report it, and it must not loop.
+  #emit(event: 'connection' | 'disconnect' | 'error' | 'listening', peer: AnyPeer | undefined, ...args: unknown[]): void {
+    try {
+      this.#events.emit(event, ...args);
+    } catch (err) {
+      if (event !== 'error') this.#report(err, peer);
+    }
   }
 
   #makeHost(): PeerHost {

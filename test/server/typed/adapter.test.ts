@@ -8,7 +8,7 @@ function target(change: Partial<BroadcastTarget> = {}): BroadcastTarget {
 
 function setup(...peers: PeerId[]) {
   const delivered: Array<[PeerId, BroadcastMessage]> = [];
-  const adapter = new MemoryAdapter({ deliver: (peerId, message) => delivered.push([peerId, message]) });
+  const adapter = new MemoryAdapter({ deliver: (peerId, message) => (delivered.push([peerId, message]), true) });
   for (const peer of peers) adapter.addPeer(peer);
   return { adapter, delivered, ids: () => delivered.map(([id]) => id).sort() };
 }
@@ -92,5 +92,14 @@ describe('MemoryAdapter', () => {
     await adapter.close();
     expect(adapter.peerCount()).toBe(0);
     expect(adapter.roomNames()).toEqual([]);
+  });
+
+  it('counts only the peers the host wrote to (deliver → false is not reached)', () => {
+    const written = new Set(['a', 'c']);
+    const asked: PeerId[] = [];
+    const adapter = new MemoryAdapter({ deliver: (peerId) => (asked.push(peerId), written.has(peerId)) });
+    for (const peer of ['a', 'b', 'c', 'd']) adapter.addPeer(peer);
+    expect(adapter.broadcast(message, target())).toBe(2);
+    expect(asked.sort()).toEqual(['a', 'b', 'c', 'd']);
   });
 });

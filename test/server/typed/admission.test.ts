@@ -1,7 +1,10 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { AuthenticationError } from '../../../server/server-options.js';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import { AuthenticationError, parseCookies } from '../../../server/server-options.js';
+import { Admission } from '../../../server/admission.js';
 import { closeAll, connectClient, rawSocket, startServer, until } from './harness.js';
 
 afterEach(closeAll);
@@ -126,5 +129,60 @@ describe('authenticateHello: the hello auth, checked before the welcome', () => 
     expect(await raw.closed).toEqual({ code: 4403, reason: 'banned' });
     await expect(connectClient(url, { auth: 'nope', reconnect: { minDelay: 10 } })).rejects.toThrow('closed 4401 bad token');
     expect(connections).toBe(0);
+  });
+});
+
+describe('what admission keeps', () => {
+  function gate() {
+    return new Admission<string>({
+      authenticate: () => 'ada',
+      maxConnections: 10,
+      connections: () => 0,
+      accepting: () => true,
+      report: () => {},
+    });
+  }
+  const fakeRequest = () => {
+    const socket = new EventEmitter();
+    return { req: { url: '/', headers: {}, socket } as unknown as IncomingMessage, socket };
+  };
+
+  it('take() hands the identity over once and removes its listener from the socket (no request kept alive)', async () => {
+    const admission = gate();
+    const { req, socket } = fakeRequest();
+    expect(await admission.verify(req)).toBe(true);
+    expect(socket.listenerCount('close')).toBe(1);
+    expect(admission.take(req)).toBe('ada');
+    expect(socket.listenerCount('close')).toBe(0);
+    expect(admission.take(req)).toBeUndefined();
+  });
+
+  it('a handshake that fails after the check is forgotten when its socket closes', async () => {
+    const admission = gate();
+    const { req, socket } = fakeRequest();
+    expect(await admission.verify(req)).toBe(true);
+    socket.emit('close');
+    expect(socket.listenerCount('close')).toBe(0);
+    expect(admission.take(req)).toBeUndefined();
+  });
+
+  it('peer.handshake holds the documented url, headers and remoteAddress, not the request', async () => {
+    const { server, url } = await startServer();
+    await rawSocket(`${url}/room?x=1`);
+    const [peer] = [...server.peers.values()];
+    expect(Object.keys(peer!.handshake)).toEqual(['url', 'headers', 'remoteAddress']);
+    expect(peer!.handshake).toMatchObject({ url: '/room?x=1', remoteAddress: '127.0.0.1' });
+    expect(peer!.handshake.headers['upgrade']).toBe('websocket');
+  });
+});
+
+describe('parseCookies', () => {
+  it('names that exist on Object.prototype are ordinary cookies; absent ones read undefined', () => {
+    const cookies = parseCookies('constructor=a; __proto__=b; toString=c; sid=%7Bx%7D');
+    expect(Object.getPrototypeOf(cookies)).toBeNull();
+    expect(Object.keys(cookies)).toEqual(['constructor', '__proto__', 'toString', 'sid']);
+    expect([cookies['constructor'], cookies['__proto__'], cookies['toString'], cookies['sid']]).toEqual(['a', 'b', 'c', '{x}']);
+    const none = parseCookies(undefined);
+    expect([none['constructor'], none['hasOwnProperty'], Object.keys(none).length]).toEqual([undefined, undefined, 0]);
   });
 });

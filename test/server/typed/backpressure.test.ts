@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backpressurePolicy, beforeWrite, isSlowConsumer, slowConsumerReason } from '../../../server/backpressure.js';
+import { backpressurePolicy, beforeWrite, isSlowConsumer, slowConsumerError, slowConsumerReason } from '../../../server/backpressure.js';
+import { TandemError } from '../../../src/errors.js';
 
 describe('backpressure policy', () => {
   it('defaults: 1 MiB mark, close policy, hard cap 4 × mark', () => {
@@ -26,5 +27,11 @@ describe('backpressure policy', () => {
     expect(isSlowConsumer(drop, 300)).toBe(false);
     expect(isSlowConsumer(drop, 301)).toBe(true);
     expect(slowConsumerReason(12345)).toBe('slow consumer: 12345 bytes buffered');
+  });
+
+  it('the slow-consumer report is a TandemError ERR_SLOW_CONSUMER carrying the close reason', () => {
+    const error = slowConsumerError(70_000);
+    expect(error).toBeInstanceOf(TandemError);
+    expect(error).toMatchObject({ name: 'TandemError', code: 'ERR_SLOW_CONSUMER', message: 'slow consumer: 70000 bytes buffered' });
   });
 });

@@ -38,6 +38,8 @@ describe('backpressure', () => {
     const { server, url } = await startServer<Feed>({ backpressure: { highWaterMark }, closeTimeout: 200, heartbeat: false });
     const reasons: string[] = [];
     server.on('disconnect', (_peer, reason) => reasons.push(reason));
+    const errors: Array<[unknown, string | undefined]> = [];
+    server.on('error', (error, peer) => errors.push([error, peer?.id]));
     const reader = await rawSocket(url);
     const stalled = await rawSocket(url);
     pause(stalled);
@@ -56,6 +58,8 @@ describe('backpressure', () => {
     }
     await until(() => reasons.length === 1, 5000);
     expect(reasons[0]).toMatch(/^slow consumer: \d+ bytes buffered$/);
+    // the README's error table: the report carries ERR_SLOW_CONSUMER, with the same reason
+    expect(errors).toMatchObject([[{ code: 'ERR_SLOW_CONSUMER', message: reasons[0] }, slowPeer!.id]]);
     // bounded: at most the mark plus one message (frame header + envelope) before the close
     expect(maxBuffered).toBeLessThanOrEqual(highWaterMark + pad.length + 100);
     expect(server.stats().connections).toBe(1);

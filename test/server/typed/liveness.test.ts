@@ -108,4 +108,42 @@ describe('LivenessSweep', () => {
     expect(p.log).toEqual([]);
     expect(clock.pending()).toBe(0);
   });
+
+  it('a ping that throws is reported for that peer; the others are still pinged and it still times out', () => {
+    const clock = manualScheduler();
+    const sweep = new LivenessSweep({ scheduler: clock.scheduler, intervalMs: 1_000, timeoutMs: 500 });
+    const log: string[] = [];
+    const bug = new Error('socket already gone');
+    const target = (name: string, ping: () => void): LivenessTarget => ({
+      ping,
+      terminate: (reason) => log.push(`${name} terminate: ${reason}`),
+      failed: (error) => log.push(`${name} failed: ${(error as Error).message}`),
+    });
+    sweep.track(target('a', () => log.push('a ping')));
+    sweep.track(target('b', () => {
+      throw bug;
+    }));
+    sweep.track(target('c', () => log.push('c ping')));
+    clock.advanceTo(1_000);
+    expect(log).toEqual(['a ping', 'b failed: socket already gone', 'c ping']);
+    clock.advanceTo(1_500);
+    expect(log.slice(3)).toEqual([
+      'a terminate: no pong within 500 ms of a ping',
+      'b terminate: no pong within 500 ms of a ping',
+      'c terminate: no pong within 500 ms of a ping',
+    ]);
+    expect(sweep.size).toBe(0);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('a terminate that throws does not stop the other terminations', () => {
+    const clock = manualScheduler();
+    const sweep = new LivenessSweep({ scheduler: clock.scheduler, intervalMs: 1_000, timeoutMs: 500 });
+    const log: string[] = [];
+    sweep.track({ ping: () => {}, terminate: () => { throw new Error('destroy failed'); }, failed: (e) => log.push(`failed: ${(e as Error).message}`) });
+    sweep.track({ ping: () => {}, terminate: () => log.push('terminated') });
+    clock.advanceTo(1_500);
+    expect(log).toEqual(['failed: destroy failed', 'terminated']);
+  });
 });
+
