@@ -181,7 +181,8 @@ interface Lane {
  * Calls of one direction run strictly one after another (they share one LZ77 context), so results
  * come back in call order whatever the shared limiter does; the two directions are independent.
  * Each call is one zlib write with `Z_SYNC_FLUSH` (one thread-pool trip); zlib streams are
- * created on first use and, without context takeover, reset after every message.
+ * created on first use. Without context takeover the inflater is reset after every message and
+ * the compressor released, so an idle connection holds no compressor memory.
  */
 export class PerMessageDeflate {
   readonly role: 'server' | 'client';
@@ -367,7 +368,9 @@ export class PerMessageDeflate {
         // RFC 7692 §7.2.1: remove the 4 octets 00 00 ff ff at the tail end of the message.
         if (endsWithTrailer(out)) out = out.subarray(0, out.length - TRAILER.length);
         // RFC 7692 §7.1.1.1: no context takeover → the next message starts from an empty window.
-        if (this.deflateNoContextTakeover) lane.stream?.reset();
+        // Released rather than reset: the option is how a server sheds the compressor's ~256 KiB
+        // per connection, worth a deflateInit per message (the inflater, ~40 KiB, is reset).
+        if (this.deflateNoContextTakeover) this.release(lane);
       }
       this.counters.bytesDeflated += out.length;
     } else {
