@@ -1,3 +1,9 @@
+/**
+ * Envelopes ⇄ WebSocket message data, the one place both ends agree on bytes: JSON text frames by
+ * default, and binary frames (a 5-byte header, the JSON, then the raw attachments) so Uint8Array
+ * and ArrayBuffer payloads travel without base64 (docs/protocol.md §5). Decoding is strict and
+ * turns anything that is not a valid envelope into a ProtocolError value with its close code.
+ */
 import { CloseCodes } from './close-codes.js';
 import { ErrorCodes, ProtocolError, isProtocolError } from './errors.js';
 import { parseEnvelope } from './envelope.js';

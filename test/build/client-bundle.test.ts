@@ -75,6 +75,7 @@ describe('browser bundles', () => {
     // Issue 3's target is 5 KB; 8,484 B at the first release, 7,631 B after the size pass
     // (eventemitter3 alone is ~1.15 KB of it; docs/client.md lists what the rest pays for).
     // The budget sits just above the measured size so any growth is a deliberate decision.
-    expect(gzipped).toBeLessThanOrEqual(7_700);
+    // +327 B (7,658 → 7,985) for the issue 3 review fixes: connection epoch and in-order async validation, guarded lifecycle emits, attempt/network split.
+    expect(gzipped).toBeLessThanOrEqual(8_027);
   });
 });
