@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { closeAll, connectClient, rawSocket, startServer, until } from './harness.js';
 import { systemScheduler, type Scheduler } from '../../../src/scheduler.js';
 
@@ -30,6 +30,35 @@ function countingScheduler(): Scheduler & { active: () => number } {
       systemScheduler.clearTimeout(handle);
     },
     active: () => live.size,
+  };
+}
+
+/**
+ * Counts timers armed through the global `setTimeout` (the low-level sockets' close timers, the
+ * handshake timers, ws's own) that neither fired nor were cleared, until `restore()`.
+ */
+function globalTimerSpy(): { active: () => number; restore: () => void } {
+  const live = new Set<unknown>();
+  const realSet = globalThis.setTimeout;
+  const realClear = globalThis.clearTimeout;
+  const set = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const handle = realSet((...a: unknown[]) => {
+      live.delete(handle);
+      callback(...a);
+    }, ms, ...args);
+    live.add(handle);
+    return handle;
+  }) as typeof setTimeout);
+  const clear = vi.spyOn(globalThis, 'clearTimeout').mockImplementation((handle) => {
+    live.delete(handle);
+    realClear(handle);
+  });
+  return {
+    active: () => live.size,
+    restore: () => {
+      set.mockRestore();
+      clear.mockRestore();
+    },
   };
 }
 
@@ -119,16 +148,30 @@ describe('faults', () => {
 
   it('1,000 connect/join/disconnect cycles leave no peers, rooms or timers behind', async () => {
     const scheduler = countingScheduler();
-    const { server, url } = await startServer({ scheduler });
-    server.on('connection', (peer) => peer.join([`room-${peer.id}`, 'shared']));
-    for (let batch = 0; batch < 20; batch += 1) {
-      const sockets = await Promise.all(Array.from({ length: 50 }, () => rawSocket(url)));
-      for (const raw of sockets) raw.ws.close();
-      await Promise.all(sockets.map((raw) => raw.closed));
+    const timers = globalTimerSpy();
+    try {
+      const { server, url } = await startServer({ scheduler });
+      server.on('connection', (peer) => peer.join([`room-${peer.id}`, 'shared']));
+      let serverClosed = 0;
+      for (let batch = 0; batch < 20; batch += 1) {
+        const sockets = await Promise.all(Array.from({ length: 50 }, () => rawSocket(url)));
+        await until(() => server.stats().connections === 50);
+        // Odd batches are closed by the server, so its sockets' close timers are armed too.
+        if (batch % 2 === 1) for (const peer of [...server.peers.values()]) (peer.close(1000, 'bye'), (serverClosed += 1));
+        else for (const raw of sockets) raw.ws.close();
+        await Promise.all(sockets.map((raw) => raw.closed));
+        await until(() => server.stats().connections === 0);
+      }
+      expect(serverClosed).toBe(500);
+      await until(() => server.stats().connections === 0);
+      expect(server.stats()).toMatchObject({ connections: 0, rooms: 0, pendingHandlers: 0 });
+      expect(server.adapter.peerCount()).toBe(0);
+      expect(scheduler.active()).toBe(0);
+      // Close timers end with their sockets' TCP close, which can trail the close event a little.
+      await until(() => timers.active() === 0);
+      expect(timers.active()).toBe(0);
+    } finally {
+      timers.restore();
     }
-    await until(() => server.stats().connections === 0);
-    expect(server.stats()).toMatchObject({ connections: 0, rooms: 0, pendingHandlers: 0 });
-    expect(server.adapter.peerCount()).toBe(0);
-    expect(scheduler.active()).toBe(0);
   }, 30_000);
 });

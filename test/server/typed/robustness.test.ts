@@ -142,7 +142,7 @@ describe('the typed server sets the low-level timeouts', () => {
     const disconnected = new Promise<[string, number]>((resolve) => server.once('disconnect', (_peer, reason, code) => resolve([reason, code])));
     peer!.close(1000, 'bye');
     expect(await disconnected).toEqual(['bye', 1006]);
-  });
+  }, 4_000); // bounded well below the low-level 30 s default
 
   it('handshakeTimeout: a TCP connection that sends no upgrade is dropped after handshakeTimeout, not 10 s', async () => {
     const { port } = await startServer<Api>({ handshakeTimeout: 100 });
@@ -152,5 +152,5 @@ describe('the typed server sets the low-level timeouts', () => {
     socket.on('error', () => {});
     await new Promise<void>((resolve) => socket.once('close', () => resolve()));
     expect(received).toBe('');
-  });
+  }, 4_000); // bounded well below the low-level 10 s default
 });
