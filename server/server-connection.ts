@@ -91,6 +91,8 @@ export interface ServerConnectionEvents {
 const kConnection = Symbol('tandem.connection');
 type TaggedSocket = Duplex & { [kConnection]?: ServerConnection; writableNeedDrain?: boolean };
 const EMPTY_BUFFER = Buffer.alloc(0);
+/** Frames with a payload this large are written at once rather than batched until the end of the tick. */
+const UNBATCHED_WRITE_BYTES = 16 * 1024;
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -276,12 +278,25 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
       if (cb !== undefined) process.nextTick(cb, new TandemError(ErrorCodes.InvalidState, 'The socket is closed'));
       return;
     }
+    const last = chunks.length - 1;
+    if (!this.#corked && last >= 0 && chunks[last]!.length >= UNBATCHED_WRITE_BYTES) {
+      // A large frame goes out at once as one writev of [header, payload]: batching several per
+      // tick only makes writes bigger than the socket buffer, which the kernel then takes in parts.
+      s.cork();
+      ServerConnection.#writeChunks(s, chunks, cb);
+      s.uncork();
+      return;
+    }
     if (!this.#corked) {
       // Batch every write of this tick into one syscall.
       this.#corked = true;
       s.cork();
       process.nextTick(ServerConnection.#uncork, this);
     }
+    ServerConnection.#writeChunks(s, chunks, cb);
+  }
+
+  static #writeChunks(s: TaggedSocket, chunks: readonly Uint8Array[], cb: SendCallback | undefined): void {
     const last = chunks.length - 1;
     for (let i = 0; i < last; i++) {
       const chunk = chunks[i]!;
