@@ -20,7 +20,7 @@ import { PreparedMessage, prepared } from './prepared-message.js';
 import { BroadcastOperator } from './rooms.js';
 import type { BroadcastOptions, PeerLike } from './rooms.js';
 import { Admission, checkHello } from './admission.js';
-import { RequestHandlers } from './request-handlers.js';
+import { RequestHandlers, guardedTransmit } from './request-handlers.js';
 import { PeerDeadlines } from './peer-deadlines.js';
 import { SERVER_DEFAULTS, lowLevelOptions } from './server-options.js';
 import type { CloseOptions, ServerOptions } from './server-options.js';
@@ -254,7 +254,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
       scheduler: this.#scheduler,
       schemas: this.#options.schemas as ContractDefinition | undefined,
       ...(this.#options.requestTimeout !== undefined ? { requestTimeout: this.#options.requestTimeout } : {}),
-      transmit: (envelope) => void this.#write(self, envelope, false),
+      transmit: guardedTransmit((envelope) => void this.#write(self, envelope, false), (error) => this.#report(error, self)),
       onEvent: (name, payload) => peer.dispatch(name, payload),
       onError: (error) => this.#report(error, self),
     });
