@@ -13,7 +13,9 @@ interface Api {
 
 afterEach(closeAll);
 
-const pause = (raw: RawSocket): void => (raw.ws as unknown as { _socket: Socket })._socket.pause() as unknown as void;
+const pause = (raw: RawSocket): void => {
+  (raw.ws as unknown as { _socket: Socket })._socket.pause();
+};
 
 function collectErrors(server: { on(event: 'error', listener: (error: unknown, peer: { id: string } | undefined) => void): unknown }) {
   const errors: Array<[error: unknown, peerId: string | undefined]> = [];
