@@ -288,7 +288,7 @@ export class Connection implements FrameParserSink {
     const mask = this.maskKey;
     // RFC 6455 §5.3: a fresh, unpredictable key for every client frame.
     if (mask !== null) this.randomMask!(mask);
-    this.handler.write(encodeFrameParts(opcode, payload, fin, rsv1, mask));
+    this.handler.write(encodeFrameParts(opcode, payload, fin, rsv1, mask, this.options.allocate));
   }
 
   private assertCanSend(what: string): void {

@@ -6,7 +6,8 @@
  */
 import { isValidWireCloseCode } from '../close-codes.js';
 import { ErrorCodes, TandemError } from '../errors.js';
-import { MAX_CLOSE_REASON_BYTES, MAX_CONTROL_PAYLOAD_BYTES, isControlOpcode } from './constants.js';
+import { MAX_CLOSE_REASON_BYTES, MAX_CONTROL_PAYLOAD_BYTES, allocateZeroed, isControlOpcode } from './constants.js';
+import type { Allocate } from './constants.js';
 import { applyMask } from './mask.js';
 import { encodeUtf8, truncateUtf8 } from './utf8.js';
 
@@ -30,13 +31,18 @@ export function encodeFrame(opcode: number, payload: Uint8Array, options: Encode
   return encodeFrameParts(opcode, payload, options.fin ?? true, options.rsv1 ?? false, options.mask ?? null);
 }
 
-/** {@link encodeFrame} with positional arguments: what the connection's hot path calls. */
+/**
+ * {@link encodeFrame} with positional arguments: what the connection's hot path calls. `allocate`
+ * makes the header (every byte is written); Node's pooled `Buffer.allocUnsafe` spares the socket
+ * from copying a small on-heap typed array out of the JS heap on every write.
+ */
 export function encodeFrameParts(
   opcode: number,
   payload: Uint8Array,
   fin: boolean,
   rsv1: boolean,
   mask: Uint8Array | null,
+  allocate: Allocate = allocateZeroed,
 ): Uint8Array[] {
   const length = payload.length;
   // RFC 6455 §5.5: control frames carry at most 125 bytes and are never fragmented.
@@ -46,7 +52,7 @@ export function encodeFrameParts(
   // RFC 6455 §5.2: the minimal number of bytes encodes the length (7, 7+16 or 7+64 bits).
   const lengthBytes = length < 126 ? 0 : length < 0x1_0000 ? 2 : 8;
   const maskOffset = 2 + lengthBytes;
-  const header = new Uint8Array(maskOffset + (mask === null ? 0 : 4));
+  const header = allocate(maskOffset + (mask === null ? 0 : 4));
   header[0] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
   const maskBit = mask === null ? 0 : 0x80;
   if (lengthBytes === 0) {
