@@ -7,8 +7,7 @@
  */
 import type { Peer } from './peer.js';
 import type { AnyRequestHandler } from '../src/conversation.js';
-import type { Envelope } from '../src/envelope.js';
-import { RequestError, RequestErrorCodes } from '../src/requests.js';
+import { RequestError } from '../src/requests.js';
 
 type AnyPeer = Peer<never>;
 
@@ -68,21 +67,3 @@ function install(peer: AnyPeer, method: string, handler: AnyRequestHandler<AnyPe
   peer.handlers.set(method, peer.conversation.handle(method, handler as never));
 }
 
-/**
- * Wraps a conversation's `transmit` (its responses, error envelopes and pongs). Those run after an
- * async handler settled, where an exception would be an unhandled rejection that ends the process:
- * a value the codec cannot encode (a cycle, a BigInt, a peer's 100,000-level nesting echoed back)
- * is reported instead, and the request it answered gets an `internal` error envelope.
- */
-export function guardedTransmit(write: (envelope: Envelope) => void, report: (error: unknown) => void): (envelope: Envelope) => void {
-  return (envelope) => {
-    try {
-      write(envelope);
-    } catch (err) {
-      report(err);
-      if (envelope.type === 'response' || envelope.type === 'error') {
-        write(new RequestError(RequestErrorCodes.Internal, 'internal error').toEnvelope(envelope.id));
-      }
-    }
-  };
-}

@@ -20,7 +20,7 @@ import { PreparedMessage, prepared } from './prepared-message.js';
 import { BroadcastOperator } from './rooms.js';
 import type { BroadcastOptions, PeerLike } from './rooms.js';
 import { Admission, checkHello } from './admission.js';
-import { RequestHandlers, guardedTransmit } from './request-handlers.js';
+import { RequestHandlers } from './request-handlers.js';
 import { PeerDeadlines } from './peer-deadlines.js';
 import { SERVER_DEFAULTS, lowLevelOptions } from './server-options.js';
 import type { CloseOptions, ServerOptions } from './server-options.js';
@@ -254,7 +254,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
       scheduler: this.#scheduler,
       schemas: this.#options.schemas as ContractDefinition | undefined,
       ...(this.#options.requestTimeout !== undefined ? { requestTimeout: this.#options.requestTimeout } : {}),
-      transmit: guardedTransmit((envelope) => void this.#write(self, envelope, false), (error) => this.#report(error, self)),
+      transmit: (envelope) => void this.#write(self, envelope, false),
       onEvent: (name, payload) => peer.dispatch(name, payload),
       onError: (error) => this.#report(error, self),
     });
@@ -297,6 +297,8 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     this.#adapter.removePeer(peer.id);
     this.#peers.delete(peer.id);
     peer.conversation.requests.rejectAll(new DisconnectedError());
+    // A new epoch: handler answers and async-validated events that finish after the disconnect are dropped.
+    peer.conversation.reset();
     this.#stats.closedWith(code);
     this.#emit('disconnect', peer, peer, reason, code);
     if (this.#state === 'closing' && this.#peers.size === 0) this.#drained?.();

@@ -168,7 +168,15 @@ export class Conversation<Ctx = void> {
       // not go out on a later one, where `id` may name another request (or come before the welcome).
       const epoch = this.#epoch;
       const answer = (envelope: Envelope): void => {
-        if (epoch === this.#epoch) this.#options.transmit(envelope);
+        if (epoch !== this.#epoch) return;
+        try {
+          this.#options.transmit(envelope);
+        } catch (err) {
+          // The handler's value could not be encoded (a cycle, 100,000 levels of nesting…): report
+          // it, and the caller still gets an answer instead of waiting for its timeout.
+          this.#options.onError(err);
+          this.#options.transmit(new RequestError(RequestErrorCodes.Internal, 'internal error').toEnvelope(id));
+        }
       };
       // A handler is user code: its failure becomes an error envelope, never a protocol error.
       new Promise<unknown>((resolve) => resolve(handler(result.value, this.#options.context))).then(

@@ -95,6 +95,16 @@ describe('Conversation', () => {
     return { result, log };
   }
 
+  it('a handler value that cannot be encoded is reported and answered `internal`', async () => {
+    const cyclic: Record<string, unknown> = { text: 'loop' };
+    cyclic['self'] = cyclic;
+    const { result, log } = await call('echo', { text: 'hi' }, (s) => s.handle('echo', () => cyclic));
+    expect(result).toMatchObject({ error: { name: 'RequestError', code: 'internal', message: 'internal error' } });
+    expect(log.serverErrors).toHaveLength(1);
+    expect(log.serverErrors[0]).toBeInstanceOf(TypeError);
+    expect(log.wire.at(-1)).toEqual({ v: 1, type: 'error', id: 1, code: 'internal', message: 'internal error' });
+  });
+
   it('unknown method → error envelope unknown_method', async () => {
     const { result, log } = await call('nope', 1);
     expect(log.wire.at(-1)).toEqual({ v: 1, type: 'error', id: 1, code: 'unknown_method', message: 'no handler for "nope"' });
