@@ -93,12 +93,9 @@ export class Connection implements FrameParserSink {
   /** Which end this is: a server expects masked frames and sends unmasked ones, a client the reverse. */
   readonly role: Role;
   private readonly handler: ConnectionHandler;
-  /** Kept for the parser, which is built on the first received bytes (see {@link receive}). */
+  /** Read where needed (autoPong, isUtf8, randomMask, allocate) and by the parser, built on the first received bytes. */
   private readonly options: ConnectionOptions;
   private parser: FrameParser | null = null;
-  private readonly autoPong: boolean;
-  private readonly isUtf8: (bytes: Uint8Array) => boolean;
-  private readonly randomMask: ((key: Uint8Array) => void) | null;
   /** Client role only: a server never masks, so it carries no key buffer. */
   private readonly maskKey: Uint8Array | null;
   private current: ConnectionState = 'open';
@@ -111,9 +108,6 @@ export class Connection implements FrameParserSink {
   constructor(handler: ConnectionHandler, options: ConnectionOptions) {
     this.role = options.role;
     this.handler = handler;
-    this.autoPong = options.autoPong ?? DEFAULTS.autoPong;
-    this.isUtf8 = options.isUtf8 ?? isValidUtf8;
-    this.randomMask = options.role === 'client' ? (options.randomMask ?? randomMaskKey) : null;
     this.maskKey = options.role === 'client' ? new Uint8Array(4) : null;
     this.options = options;
   }
@@ -207,7 +201,7 @@ export class Connection implements FrameParserSink {
   onControl(opcode: number, payload: Uint8Array): void {
     if (opcode === Opcodes.Ping) {
       // RFC 6455 §5.5.2: answer a ping with a pong carrying the same payload.
-      if (this.autoPong && this.canSend()) this.writeFrame(Opcodes.Pong, payload, true, false);
+      if ((this.options.autoPong ?? DEFAULTS.autoPong) && this.canSend()) this.writeFrame(Opcodes.Pong, payload, true, false);
       this.handler.ping(payload);
     } else if (opcode === Opcodes.Pong) {
       this.handler.pong(payload);
@@ -227,7 +221,7 @@ export class Connection implements FrameParserSink {
       if (!isValidWireCloseCode(code)) return this.fail(protocolError(ErrorCodes.InvalidCloseCode, `Invalid close code ${code}`));
       const reasonBytes = payload.subarray(2);
       // RFC 6455 §5.5.1: the reason is UTF-8 → 1007 otherwise.
-      if (!this.isUtf8(reasonBytes)) {
+      if (!(this.options.isUtf8 ?? isValidUtf8)(reasonBytes)) {
         return this.fail(new ProtocolError(ErrorCodes.InvalidUtf8, 'Invalid UTF-8 in the close reason', CloseCodes.InvalidPayload));
       }
       reason = decodeUtf8(reasonBytes);
@@ -287,7 +281,7 @@ export class Connection implements FrameParserSink {
   private writeFrame(opcode: number, payload: Uint8Array, fin: boolean, rsv1: boolean): void {
     const mask = this.maskKey;
     // RFC 6455 §5.3: a fresh, unpredictable key for every client frame.
-    if (mask !== null) this.randomMask!(mask);
+    if (mask !== null) (this.options.randomMask ?? randomMaskKey)(mask);
     this.handler.write(encodeFrameParts(opcode, payload, fin, rsv1, mask, this.options.allocate));
   }
 
