@@ -29,16 +29,18 @@ export const TOO_MANY_REQUESTS = 'too_many_requests';
 export class RequestHandlers {
   readonly #handlers = new Map<string, AnyRequestHandler<AnyPeer>>();
   readonly #peers: () => Iterable<AnyPeer>;
+  readonly #maxPendingPerPeer: number;
 
   /** `peers` lists the connected peers (handlers are installed on them at once). */
-  constructor(peers: () => Iterable<AnyPeer>) {
+  constructor(peers: () => Iterable<AnyPeer>, maxPendingPerPeer: number = REQUEST_HANDLER_DEFAULTS.maxPendingPerPeer) {
     this.#peers = peers;
+    this.#maxPendingPerPeer = maxPendingPerPeer;
   }
 
   /** Register `handler` for `method` (replacing any previous one); returns the disposer. */
   register(method: string, handler: (payload: unknown, peer: AnyPeer) => unknown): () => void {
     const counted: AnyRequestHandler<AnyPeer> = (payload, peer) => {
-      const max = REQUEST_HANDLER_DEFAULTS.maxPendingPerPeer;
+      const max = this.#maxPendingPerPeer;
       // A RequestError travels back as its error envelope (no report: the peer's doing, not a bug).
       if (peer.inflight >= max) return Promise.reject(new RequestError(TOO_MANY_REQUESTS, `at most ${max} requests may be pending on one connection`));
       peer.inflight += 1;

@@ -107,6 +107,11 @@ export interface ServerOptions<C, Identity = unknown> {
   readonly helloTimeout?: number;
   /** Default timeout of `peer.request`, in ms. @default 10000 */
   readonly requestTimeout?: number;
+  /**
+   * Handler calls one peer may have running at once; past it a request is answered at once with
+   * the error code `too_many_requests`. @default 1024 (REQUEST_HANDLER_DEFAULTS.maxPendingPerPeer)
+   */
+  readonly maxPendingRequests?: number;
   /** Liveness pings, or `false` for none. */
   readonly heartbeat?: ServerHeartbeatOptions | false;
   /** The slow-consumer policy. */

@@ -60,7 +60,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   readonly #admission: Admission<Identity>;
   readonly #stats = new StatsCounters();
   readonly #peers = new Map<PeerId, Peer<C, Identity, Data>>();
-  readonly #handlers = new RequestHandlers(() => this.#peers.values() as Iterable<unknown> as Iterable<AnyPeer>);
+  readonly #handlers: RequestHandlers;
   readonly #deadlines: PeerDeadlines<AnyPeer>;
   readonly #host: PeerHost;
   readonly #root: BroadcastOperator<Ep<C>['emits']>;
@@ -75,6 +75,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     this.#deadlines = new PeerDeadlines(this.#scheduler);
     this.#codec = options.codec ?? jsonCodec;
     this.#closeTimeout = options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout;
+    this.#handlers = new RequestHandlers(() => this.#peers.values() as Iterable<unknown> as Iterable<AnyPeer>, options.maxPendingRequests);
     this.#backpressure = backpressurePolicy(options.backpressure);
     this.#liveness =
       options.heartbeat === false

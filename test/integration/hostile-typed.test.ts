@@ -72,6 +72,16 @@ describe('a slow reader during broadcasts', () => {
 });
 
 describe('a request flood', () => {
+  it('maxPendingRequests sets the per-peer cap', async () => {
+    const { server, port } = await startTyped({ maxPendingRequests: 2 });
+    server.handle('hang', () => new Promise<never>(() => {}));
+    const flooder = await EnvelopeClient.connect(port);
+    for (const id of [1, 2, 3]) flooder.send({ v: 1, type: 'request', id, name: 'hang' });
+    const answer = (await flooder.next()) as { envelope?: unknown };
+    expect(answer.envelope ?? answer).toEqual({ v: 1, type: 'error', id: 3, code: 'too_many_requests', message: 'at most 2 requests may be pending on one connection' });
+    expect(server.stats().pendingHandlers).toBe(2);
+  });
+
   it('20,000 requests to a handler that never resolves: 1024 run per peer, every later one answered too_many_requests', async () => {
     const { server, port } = await startTyped();
     server.handle('hang', () => new Promise<never>(() => {}));
