@@ -15,6 +15,8 @@ import { Connection } from '../src/rfc6455/connection.js';
 import type { ConnectionHandler } from '../src/rfc6455/connection.js';
 import { DEFAULTS as ENGINE_DEFAULTS } from '../src/rfc6455/constants.js';
 import { engineOptionsFor } from './engine-options.js';
+import { toBuffer, toPayload } from './send-data.js';
+import type { SendData } from './send-data.js';
 import { MessageCodecQueue } from './message-codec-queue.js';
 import type { MessageCodec } from './message-codec-queue.js';
 
@@ -71,8 +73,7 @@ export interface ServerSendOptions {
   readonly compress?: boolean;
 }
 
-/** Data accepted by {@link ServerConnection.send}. */
-export type SendData = string | Uint8Array | ArrayBuffer | ArrayBufferView;
+export type { SendData } from './send-data.js';
 
 /** A callback told when the data was handed to the OS (or why not). */
 export type SendCallback = (err?: Error | null) => void;
@@ -91,21 +92,8 @@ export interface ServerConnectionEvents {
 const kConnection = Symbol('tandem.connection');
 type TaggedSocket = Duplex & { [kConnection]?: ServerConnection; writableNeedDrain?: boolean };
 const EMPTY_BUFFER = Buffer.alloc(0);
-/** Frames with a payload this large are written at once rather than batched until the end of the tick. */
+/** Frames with a payload this large are written at once, not batched to the end of the tick. */
 const UNBATCHED_WRITE_BYTES = 16 * 1024;
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** Bytes and type of a message to send (strings are UTF-8 text, everything else binary). */
-function toPayload(data: SendData): [bytes: Uint8Array, isBinary: boolean] {
-  if (typeof data === 'string') return [Buffer.from(data, 'utf8'), false];
-  if (data instanceof Uint8Array) return [data, true];
-  if (data instanceof ArrayBuffer) return [new Uint8Array(data), true];
-  if (ArrayBuffer.isView(data)) return [new Uint8Array(data.buffer, data.byteOffset, data.byteLength), true];
-  throw new TandemError(ErrorCodes.InvalidArgument, 'send() takes a string, a Buffer, a typed array or an ArrayBuffer');
-}
 
 /** A WebSocket connection accepted by `WebSocketServer`. */
 export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
@@ -279,30 +267,22 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
       return;
     }
     const last = chunks.length - 1;
-    if (!this.#corked && last >= 0 && chunks[last]!.length >= UNBATCHED_WRITE_BYTES) {
-      // A large frame goes out at once as one writev of [header, payload]: batching several per
-      // tick only makes writes bigger than the socket buffer, which the kernel then takes in parts.
+    // A large frame goes out at once (one writev): batched, writes outgrow the socket buffer.
+    const now = !this.#corked && last >= 0 && chunks[last]!.length >= UNBATCHED_WRITE_BYTES;
+    if (now) {
       s.cork();
-      ServerConnection.#writeChunks(s, chunks, cb);
-      s.uncork();
-      return;
-    }
-    if (!this.#corked) {
+    } else if (!this.#corked) {
       // Batch every write of this tick into one syscall.
       this.#corked = true;
       s.cork();
       process.nextTick(ServerConnection.#uncork, this);
     }
-    ServerConnection.#writeChunks(s, chunks, cb);
-  }
-
-  static #writeChunks(s: TaggedSocket, chunks: readonly Uint8Array[], cb: SendCallback | undefined): void {
-    const last = chunks.length - 1;
     for (let i = 0; i < last; i++) {
       const chunk = chunks[i]!;
       if (chunk.length > 0) s.write(chunk);
     }
     if (last >= 0) s.write(chunks[last]!, cb);
+    if (now) s.uncork();
   }
 
   #armCloseTimer(): void {
