@@ -6,8 +6,9 @@
  * server, so a crowd compressing at once queues instead of exhausting libuv's thread pool.
  */
 import { ErrorCodes } from '../src/errors.js';
-import { acceptPerMessageDeflate, parseExtensionHeader } from '../src/rfc6455/extensions.js';
-import type { Extension } from '../src/rfc6455/extensions.js';
+import { parseExtensionHeader } from '../src/rfc6455/extension-header.js';
+import type { Extension } from '../src/rfc6455/extension-header.js';
+import { acceptPerMessageDeflate } from '../src/rfc6455/permessage-deflate-params.js';
 import { refusal } from './handshake.js';
 import type { ExtensionAgreement, HandshakeRefusal, NegotiateExtensions } from './handshake.js';
 import { ConcurrencyLimiter, PerMessageDeflate, resolvePerMessageDeflateOptions } from './permessage-deflate.js';

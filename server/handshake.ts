@@ -10,7 +10,11 @@ import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { isToken } from '../src/rfc6455/http-token.js';
 import type { MessageCodec } from './server-connection.js';
+
+/** Re-exported: the handshake's token check is the engine's (one RFC 9110 table). */
+export { isToken };
 
 /** RFC 6455 §1.3: the GUID appended to the client's key before hashing. */
 export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -79,20 +83,6 @@ function trimOws(s: string): string {
 
 function isOws(c: number): boolean {
   return c === 0x20 || c === 0x09;
-}
-
-// RFC 9110 §5.6.2 tchar: "!#$%&'*+-.^_`|~", digits and letters.
-const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c.charCodeAt(0)] = 1;
-
-/** Is `s` a non-empty RFC 9110 token? */
-export function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || TCHAR[c] !== 1) return false;
-  }
-  return true;
 }
 
 const BASE64 = new Uint8Array(128);

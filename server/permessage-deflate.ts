@@ -11,7 +11,7 @@ import {
   validatePerMessageDeflateConfig,
   type PerMessageDeflateConfig,
   type PerMessageDeflateParams,
-} from '../src/rfc6455/extensions.js';
+} from '../src/rfc6455/permessage-deflate-params.js';
 
 /** The `perMessageDeflate` option of the server (and of a Node-side client). */
 export interface PerMessageDeflateOptions extends PerMessageDeflateConfig {

@@ -13,3 +13,4 @@ export * from './backoff.js';
 export * from './heartbeat.js';
 export * from './requests.js';
 export * from './conversation.js';
+export * from './assert-never.js';

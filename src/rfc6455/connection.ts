@@ -5,7 +5,8 @@
  */
 import { CloseCodes, isValidWireCloseCode } from '../close-codes.js';
 import { ErrorCodes, ProtocolError, StateError, TandemError } from '../errors.js';
-import { DEFAULTS, MAX_CONTROL_PAYLOAD_BYTES, Opcodes, assertNever } from './constants.js';
+import { assertNever } from '../assert-never.js';
+import { DEFAULTS, MAX_CONTROL_PAYLOAD_BYTES, Opcodes } from './constants.js';
 import type { Allocate } from './constants.js';
 import { FrameParser } from './frame-parser.js';
 import type { FrameParserSink } from './frame-parser.js';
@@ -99,8 +100,8 @@ export class Connection implements FrameParserSink {
   /** Client role only: a server never masks, so it carries no key buffer. */
   private readonly maskKey: Uint8Array | null;
   private current: ConnectionState = 'open';
-  private closeSent = false;
-  private closeReceived = false;
+  /** Latched when both close frames were exchanged; whether each was sent is the state itself. */
+  private clean = false;
   /** A fragmented message we are sending is in progress: the next data frame is a continuation. */
   private sendingFragments = false;
 
@@ -119,7 +120,7 @@ export class Connection implements FrameParserSink {
 
   /** True when both close frames were exchanged (false after an error or a bare transport end). */
   get wasClean(): boolean {
-    return this.closeSent && this.closeReceived;
+    return this.clean;
   }
 
   /** May data and control frames still be sent? (`open` or `closing-remote`) */
@@ -226,15 +227,16 @@ export class Connection implements FrameParserSink {
       }
       reason = decodeUtf8(reasonBytes);
     }
-    this.closeReceived = true;
     switch (this.current) {
       case 'open':
         // RFC 6455 §5.5.1: echo the close at once, with the code received (none when none came).
         this.current = 'closing-remote';
         this.close(code === CloseCodes.NoStatusReceived ? undefined : code);
+        this.clean = true;
         break;
       case 'closing-local':
         this.current = 'closed';
+        this.clean = true;
         break;
       case 'closing-remote':
       case 'closed':
@@ -258,10 +260,12 @@ export class Connection implements FrameParserSink {
   /** The one place a protocol error becomes a close frame. */
   private fail(err: ProtocolError): void {
     if (this.current === 'closed') return;
+    // `closing-local`: our close frame is already out; `closing-remote` never outlives onCloseFrame.
+    const closeSent = this.current === 'closing-local';
     this.current = 'closed';
     this.parser?.halt();
     // Never 1005/1006/1015 on the wire (RFC 6455 §7.4.1); the parser only produces sendable codes.
-    if (!this.closeSent) this.writeClose(encodeClosePayload(isValidWireCloseCode(err.closeCode) ? err.closeCode : undefined));
+    if (!closeSent) this.writeClose(encodeClosePayload(isValidWireCloseCode(err.closeCode) ? err.closeCode : undefined));
     this.handler.error(err);
   }
 
@@ -274,7 +278,6 @@ export class Connection implements FrameParserSink {
   }
 
   private writeClose(payload: Uint8Array): void {
-    this.closeSent = true;
     this.writeFrame(Opcodes.Close, payload, true, false);
   }
 

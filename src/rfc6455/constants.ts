@@ -62,8 +62,3 @@ export const DEFAULTS = Object.freeze({
   /** @default true — answer every ping with a pong carrying the same payload. */
   autoPong: true,
 });
-
-/** The exhaustiveness check closing every state-machine `switch` of the engine. */
-export function assertNever(value: never, machine: string): never {
-  throw new Error(`Unexpected ${machine} state ${String(value)}`);
-}

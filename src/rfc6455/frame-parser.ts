@@ -9,11 +9,12 @@
 import { CloseCodes } from '../close-codes.js';
 import { ErrorCodes, ProtocolError } from '../errors.js';
 import { ByteQueue } from './byte-queue.js';
-import { FragmentBuffer } from './fragment-buffer.js';
-import { DEFAULTS, MAX_CONTROL_PAYLOAD_BYTES, Opcodes, allocateZeroed, assertNever, isControlOpcode, isKnownOpcode } from './constants.js';
+import { assertNever } from '../assert-never.js';
+import { DEFAULTS, MAX_CONTROL_PAYLOAD_BYTES, Opcodes, allocateZeroed, isControlOpcode, isKnownOpcode } from './constants.js';
 import type { Allocate } from './constants.js';
 import { applyPackedMask } from './mask.js';
-import { Utf8Validator, isValidUtf8 } from './utf8.js';
+import { MessageAssembler } from './message-assembler.js';
+import { isValidUtf8 } from './utf8.js';
 
 const HEADER = 0;
 const LENGTH_16 = 1;
@@ -24,7 +25,6 @@ const PAYLOAD = 4;
 const DONE = 5;
 type ParserState = typeof HEADER | typeof LENGTH_16 | typeof LENGTH_64 | typeof MASK_KEY | typeof PAYLOAD | typeof DONE;
 
-const EMPTY = new Uint8Array(0);
 /** Smallest growing buffer for a trickled payload. */
 const PREALLOC_BYTES = 64 * 1024;
 /** Chunks a spanning payload may occupy in the queue before it moves to a growing buffer. */
@@ -52,7 +52,7 @@ export interface FrameParserOptions {
   allocate?: Allocate;
 }
 
-/** Streaming frame parser and message assembler. */
+/** Streaming frame parser; messages are assembled by its {@link MessageAssembler}. */
 export class FrameParser {
   private readonly queue: ByteQueue;
   private readonly allocate: Allocate;
@@ -61,7 +61,7 @@ export class FrameParser {
   private readonly maxPayload: number;
   private readonly maxFragments: number;
   private readonly rsv1Allowed: boolean;
-  private readonly isUtf8: (bytes: Uint8Array) => boolean;
+  private readonly message: MessageAssembler;
   private state: ParserState = HEADER;
   private running = false;
   private errored = false;
@@ -77,14 +77,6 @@ export class FrameParser {
   /** Payload of a frame trickled in too many chunks, filled (unmasked, validated) as bytes arrive. */
   private partial: Uint8Array | null = null;
   private partialFilled = 0;
-  // The data message being assembled (messageOpcode 0: none).
-  private messageOpcode = 0;
-  private messageCompressed = false;
-  private messageBytes = 0;
-  private fragmentCount = 0;
-  // Created on first use: an idle connection (most of a server's) should not pay for them.
-  private fragments: FragmentBuffer | null = null;
-  private validator: Utf8Validator | null = null;
 
   constructor(options: FrameParserOptions, sink: FrameParserSink) {
     this.sink = sink;
@@ -94,7 +86,7 @@ export class FrameParser {
     this.maxPayload = options.maxPayload ?? DEFAULTS.maxPayload;
     this.maxFragments = options.maxFragments ?? DEFAULTS.maxFragments;
     this.rsv1Allowed = options.rsv1Allowed ?? DEFAULTS.rsv1Allowed;
-    this.isUtf8 = options.isUtf8 ?? isValidUtf8;
+    this.message = new MessageAssembler(this.maxPayload, this.allocate, options.isUtf8 ?? isValidUtf8, sink);
   }
 
   /** True once a protocol error was reported. */
@@ -126,8 +118,13 @@ export class FrameParser {
     this.queue.push(chunk);
     if (this.running) return;
     this.running = true;
-    this.run();
-    this.running = false;
+    // A sink (ultimately a user listener) may throw; the loop's state is consistent at every
+    // sink call, so the next push resumes where this one stopped instead of queueing forever.
+    try {
+      this.run();
+    } finally {
+      this.running = false;
+    }
   }
 
   /** Stop for good and release buffers (the connection closed). */
@@ -189,19 +186,19 @@ export class FrameParser {
       }
     } else if (opcode === Opcodes.Continuation) {
       // RFC 6455 §5.4: a continuation frame needs a message in progress.
-      if (this.messageOpcode === 0) return this.fail(ErrorCodes.UnexpectedContinuation, 'No message to continue');
+      if (!this.message.inProgress) return this.fail(ErrorCodes.UnexpectedContinuation, 'No message to continue');
       // RFC 7692 §6.1: RSV1 is set on the first frame of a message only.
       if (rsv1) return this.fail(ErrorCodes.UnexpectedRsv, 'RSV1 must be clear on a continuation frame');
       // Bound the work and memory a stream of tiny fragments can cost.
-      if (++this.fragmentCount > this.maxFragments) {
+      if (this.message.addFrame() > this.maxFragments) {
         return this.fail(ErrorCodes.TooManyFragments, 'Too many fragments', CloseCodes.MessageTooBig);
       }
     } else {
       // RFC 6455 §5.4: a new data message may not start inside a fragmented one.
-      if (this.messageOpcode !== 0) return this.fail(ErrorCodes.ExpectedContinuation, 'Expected a continuation frame');
+      if (this.message.inProgress) return this.fail(ErrorCodes.ExpectedContinuation, 'Expected a continuation frame');
       // RFC 6455 §5.2: RSV1 only when an extension (permessage-deflate) was negotiated.
       if (rsv1 && !this.rsv1Allowed) return this.fail(ErrorCodes.UnexpectedRsv, 'RSV1 must be clear');
-      this.startMessage(opcode, rsv1);
+      this.message.start(opcode, rsv1);
     }
     // RFC 6455 §5.1: clients mask every frame, servers never do.
     if (masked !== this.expectMasked) {
@@ -244,7 +241,7 @@ export class FrameParser {
 
   /** The length is known: check it against the message limit before a single payload byte is kept. */
   private lengthKnown(length: number): boolean {
-    if (!isControlOpcode(this.opcode) && this.messageBytes + length > this.maxPayload) {
+    if (!isControlOpcode(this.opcode) && this.message.byteLength + length > this.maxPayload) {
       return this.fail(ErrorCodes.MessageTooBig, 'Message exceeds maxPayload', CloseCodes.MessageTooBig);
     }
     this.payloadLength = length;
@@ -298,7 +295,7 @@ export class FrameParser {
   private acceptPiece(piece: Uint8Array, offset: number): boolean {
     if (this.masked) applyPackedMask(piece, this.maskKey, offset);
     // RFC 6455 §8.1: fail a text message as soon as an invalid sequence arrives.
-    if (this.isPlainText() && !isControlOpcode(this.opcode) && !this.utf8().push(piece, false)) {
+    if (!isControlOpcode(this.opcode) && this.message.isPlainText && !this.message.checkPiece(piece)) {
       return this.fail(ErrorCodes.InvalidUtf8, 'Invalid UTF-8 in a text message', CloseCodes.InvalidPayload);
     }
     return true;
@@ -334,60 +331,16 @@ export class FrameParser {
       this.sink.onControl(opcode, payload);
       return true;
     }
-    this.messageBytes += payload.length;
-    const single = this.fin && this.fragmentCount === 1;
-    if (this.isPlainText()) {
-      let valid: boolean;
-      if (streamed) valid = !this.fin || this.utf8().push(EMPTY, true);
-      else valid = single ? this.isUtf8(payload) : this.utf8().push(payload, this.fin);
-      // RFC 6455 §8.1: text must be valid UTF-8 → 1007.
-      if (!valid) return this.fail(ErrorCodes.InvalidUtf8, 'Invalid UTF-8 in a text message', CloseCodes.InvalidPayload);
-    }
-    if (single) return this.deliver(payload);
-    const fragments = (this.fragments ??= new FragmentBuffer(this.maxPayload, this.allocate));
-    fragments.append(payload);
-    return this.fin ? this.deliver(fragments.take()) : true;
-  }
-
-  private utf8(): Utf8Validator {
-    return (this.validator ??= new Utf8Validator(this.isUtf8));
-  }
-
-  private startMessage(opcode: number, compressed: boolean): void {
-    this.messageOpcode = opcode;
-    this.messageCompressed = compressed;
-    this.messageBytes = 0;
-    this.fragmentCount = 1;
-    this.validator?.reset();
-  }
-
-  /** Text the engine must validate (compressed text is validated by the driver after inflating). */
-  private isPlainText(): boolean {
-    return this.messageOpcode === Opcodes.Text && !this.messageCompressed;
-  }
-
-  /** Reset the message state first, then hand the message over. */
-  private deliver(data: Uint8Array): boolean {
-    const isBinary = this.messageOpcode === Opcodes.Binary;
-    const compressed = this.messageCompressed;
-    this.resetMessage();
-    this.sink.onMessage(data, isBinary, compressed);
-    return true;
-  }
-
-  private resetMessage(): void {
-    this.messageOpcode = 0;
-    this.messageCompressed = false;
-    this.messageBytes = 0;
-    this.fragmentCount = 0;
-    this.fragments?.clear();
+    // RFC 6455 §8.1: text must be valid UTF-8 → 1007.
+    if (this.message.frame(payload, this.fin, streamed)) return true;
+    return this.fail(ErrorCodes.InvalidUtf8, 'Invalid UTF-8 in a text message', CloseCodes.InvalidPayload);
   }
 
   private release(): void {
     this.queue.clear();
     this.scanned = 0;
     this.partial = null;
-    this.resetMessage();
+    this.message.reset();
   }
 
   /** Latch the error, drop every buffer, report once. Returns false so the loop stops. */

@@ -32,5 +32,7 @@ export {
   isKnownOpcode,
 } from './constants.js';
 export type { Opcode } from './constants.js';
-// Extension header parsing and permessage-deflate negotiation (owned by the permessage-deflate work).
-export * from './extensions.js';
+export { isTchar, isToken } from './http-token.js';
+// The generic extension header scanner, and permessage-deflate negotiation on top of it.
+export * from './extension-header.js';
+export * from './permessage-deflate-params.js';

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { PerMessageDeflate } from '../../server/permessage-deflate.js';
-import { acceptPerMessageDeflate, parseExtensionHeader } from '../../src/rfc6455/extensions.js';
+import { acceptPerMessageDeflate, parseExtensionHeader } from '../../src/rfc6455/index.js';
 import type { NegotiateExtensions } from '../../server/handshake.js';
 import { listen, stopAll } from '../helpers/servers.js';
 import { RawClient, closeCodeOf } from '../helpers/raw-client.js';

@@ -2,7 +2,7 @@ import { constants, createDeflateRaw, inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCodes } from '../../src/close-codes.js';
 import { ErrorCodes, ProtocolError, StateError } from '../../src/errors.js';
-import type { PerMessageDeflateParams } from '../../src/rfc6455/extensions.js';
+import type { PerMessageDeflateParams } from '../../src/rfc6455/permessage-deflate-params.js';
 import {
   ConcurrencyLimiter,
   DEFAULTS,

@@ -9,7 +9,7 @@ import {
   parseExtensionHeader,
   validatePerMessageDeflateResponse,
   type PerMessageDeflateConfig,
-} from '../../../src/rfc6455/extensions.js';
+} from '../../../src/rfc6455/index.js';
 
 const PMD = 'permessage-deflate';
 
