@@ -4,6 +4,11 @@
  * queue holds every outgoing message (and a requested close) behind a compression in flight,
  * and every incoming message behind an inflation in flight. It exists only when a codec was
  * negotiated, so a plain connection pays nothing for it.
+ *
+ * Inbound backpressure: while any inbound message waits for the codec, the connection stops
+ * reading its socket (as `ws` does not read while inflating), so one peer flooding compressed
+ * messages holds at most what one socket read delivered, and cannot fill the limiter shared with
+ * other connections.
  */
 import { isUtf8 } from 'node:buffer';
 import { CloseCodes } from '../src/close-codes.js';
@@ -17,8 +22,8 @@ export interface MessageCodec {
   decompress(data: Uint8Array, fin?: boolean): Promise<Uint8Array>;
   /** Release resources; pending jobs reject. */
   close(): void;
-  /** Messages smaller than this are sent uncompressed. @default 1024 (server-connection DEFAULTS) */
-  readonly threshold?: number | undefined;
+  /** Messages smaller than this many bytes are sent uncompressed (`PerMessageDeflate`: its `threshold` option). */
+  readonly threshold: number;
 }
 
 /** What the queue needs from its connection. */
@@ -27,7 +32,10 @@ export interface CodecQueueOwner {
   sendFrameNow(frame: readonly Uint8Array[], cb: Callback | undefined): void;
   deliver(data: Uint8Array, isBinary: boolean): void;
   fail(err: ProtocolError): void;
-  close(code?: number, reason?: string): void;
+  /** The close requested behind queued sends is due: write the close frame now. */
+  closeEngine(code: number | undefined, reason: string): void;
+  /** `true`: stop reading the socket (inbound messages are waiting for the codec); `false`: read again. */
+  pauseReading(paused: boolean): void;
 }
 
 type Callback = (err?: Error | null) => void;
@@ -58,7 +66,7 @@ export class MessageCodecQueue {
   }
 
   /** The smallest message worth compressing. */
-  get threshold(): number | undefined {
+  get threshold(): number {
     return this.#codec.threshold;
   }
 
@@ -88,7 +96,7 @@ export class MessageCodecQueue {
           item.bytes = out;
           this.#flushOut();
         },
-        (err: unknown) => this.#onCodecError(err, CloseCodes.InternalError),
+        (err: unknown) => this.#onCodecError(err),
       );
     }
   }
@@ -99,7 +107,7 @@ export class MessageCodecQueue {
     this.#flushOut();
   }
 
-  /** Close once every queued message was sent. */
+  /** Close once every queued message was sent (the owner validated the code and is already CLOSING). */
   closeAfterSends(code: number | undefined, reason: string): void {
     if (this.#out.some((item) => item.kind === 'close')) return;
     this.#out.push({ kind: 'close', code, reason });
@@ -110,18 +118,18 @@ export class MessageCodecQueue {
   receive(data: Uint8Array, isBinary: boolean, compressed: boolean): void {
     if (!compressed && this.#in.length === 0) return this.#owner.deliver(data, isBinary);
     const item: Incoming = { data: compressed ? undefined : data, isBinary };
-    this.#in.push(item);
+    if (this.#in.push(item) === 1) this.#owner.pauseReading(true);
     if (!compressed) return;
     this.#codec.decompress(data, true).then(
       (out) => {
         // The engine skipped UTF-8 validation for a compressed text message: RFC 6455 §8.1 applies to the inflated bytes.
         if (!isBinary && !isUtf8(out)) {
-          return this.#onCodecError(new ProtocolError(ErrorCodes.InvalidUtf8, 'Invalid UTF-8 in a compressed message', CloseCodes.InvalidPayload), 0);
+          return this.#onCodecError(new ProtocolError(ErrorCodes.InvalidUtf8, 'Invalid UTF-8 in a compressed message', CloseCodes.InvalidPayload));
         }
         item.data = out;
         this.#flushIn();
       },
-      (err: unknown) => this.#onCodecError(err, CloseCodes.InternalError),
+      (err: unknown) => this.#onCodecError(err),
     );
   }
 
@@ -143,23 +151,25 @@ export class MessageCodecQueue {
       this.#out.shift();
       if (head.kind === 'data') this.#owner.sendNow(head.bytes!, head.binary, head.fin, head.compress, head.cb);
       else if (head.kind === 'frame') this.#owner.sendFrameNow(head.frame, head.cb);
-      else this.#owner.close(head.code, head.reason);
+      else this.#owner.closeEngine(head.code, head.reason);
     }
   }
 
   #flushIn(): void {
     while (!this.#disposed) {
       const head = this.#in[0];
-      if (head?.data === undefined) return;
+      if (head === undefined) return this.#owner.pauseReading(false);
+      if (head.data === undefined) return;
       this.#in.shift();
       this.#owner.deliver(head.data, head.isBinary);
     }
   }
 
-  #onCodecError(err: unknown, fallbackCloseCode: number): void {
+  /** A codec failure that is not the peer's (not a ProtocolError) is ours: 1011. */
+  #onCodecError(err: unknown): void {
     if (this.#disposed) return;
     if (isProtocolError(err)) return this.#owner.fail(err);
     const message = err instanceof Error ? err.message : String(err);
-    this.#owner.fail(new ProtocolError(ErrorCodes.InflateFailed, message, fallbackCloseCode || CloseCodes.InternalError));
+    this.#owner.fail(new ProtocolError(ErrorCodes.InflateFailed, message, CloseCodes.InternalError));
   }
 }

@@ -5,6 +5,15 @@
  * Per-connection state is kept small on purpose: socket listeners are shared static functions
  * (the connection is found through a symbol on the socket), the engine handler is one small
  * object, and timers exist only while closing.
+ *
+ * Lifecycle: one {@link Lifecycle} value (`open` → `closing` (owns the close timer) → `closed`);
+ * `readyState` is derived from it. Reading may additionally be paused, for two independent
+ * reasons kept as bits (pongs the peer does not read; inbound messages waiting to be inflated).
+ *
+ * Listener exceptions: a `message`, `ping` or `pong` listener that throws is never allowed to
+ * unwind the parse loop (later messages of the same chunk are still delivered, in order) and is
+ * never swallowed: it is rethrown on the next tick, an `uncaughtException` as with `ws`, where
+ * it escapes the socket's `data` handler.
  */
 import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
@@ -13,87 +22,41 @@ import { CloseCodes } from '../src/close-codes.js';
 import { ErrorCodes, ProtocolError, TandemError, isProtocolError } from '../src/errors.js';
 import { Connection } from '../src/rfc6455/connection.js';
 import type { ConnectionHandler } from '../src/rfc6455/connection.js';
-import { DEFAULTS as ENGINE_DEFAULTS } from '../src/rfc6455/constants.js';
+import { assertSendableCloseCode } from '../src/rfc6455/frame-writer.js';
 import { engineOptionsFor } from './engine-options.js';
 import { toBuffer, toPayload } from './send-data.js';
 import type { SendData } from './send-data.js';
+import { CLOSED, OPEN, readyStateOf, rethrowLater } from './connection-lifecycle.js';
+import type { Lifecycle } from './connection-lifecycle.js';
 import { MessageCodecQueue } from './message-codec-queue.js';
-import type { MessageCodec } from './message-codec-queue.js';
+import { DEFAULTS, ReadyStates } from './server-connection-options.js';
+import type { ConnectionOwner, ReadyState, SendCallback, ServerConnectionEvents, ServerConnectionOptions, ServerSendOptions } from './server-connection-options.js';
 
 export type { MessageCodec } from './message-codec-queue.js';
-
-/** `readyState` values, the same numbers as the browser's and `ws`'s. */
-export const ReadyStates = Object.freeze({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const);
-
-/** One of {@link ReadyStates}. */
-export type ReadyState = (typeof ReadyStates)[keyof typeof ReadyStates];
-
-/** Defaults of {@link ServerConnectionOptions}. */
-export const DEFAULTS = Object.freeze({
-  /** How long to wait for the peer to finish the closing handshake before destroying the socket. @default 30000 */
-  closeTimeoutMs: 30_000,
-  /** @default 104857600 (100 MiB), as the engine and `ws`. */
-  maxPayload: ENGINE_DEFAULTS.maxPayload,
-  /** @default 100000 */
-  maxFragments: ENGINE_DEFAULTS.maxFragments,
-  /** Messages smaller than this are sent uncompressed when a codec is negotiated. @default 1024 */
-  compressThresholdBytes: 1024,
-});
-
-/** Options of one connection (set by `WebSocketServer`). */
-export interface ServerConnectionOptions {
-  /** The negotiated subprotocol, `''` for none. */
-  readonly protocol?: string | undefined;
-  /** The negotiated `Sec-WebSocket-Extensions` value, `''` for none. */
-  readonly extensions?: string | undefined;
-  /** The negotiated message codec (permessage-deflate); enables RSV1. */
-  readonly codec?: MessageCodec | undefined;
-  /** @default DEFAULTS.maxPayload */
-  readonly maxPayload?: number | undefined;
-  /** @default DEFAULTS.maxFragments */
-  readonly maxFragments?: number | undefined;
-  /** @default DEFAULTS.closeTimeoutMs */
-  readonly closeTimeoutMs?: number | undefined;
-  /** Told when the connection closed, before `close` is emitted (the server's client tracking). */
-  readonly owner?: ConnectionOwner | undefined;
-}
-
-/** Tracks connections without a closure per connection. */
-export interface ConnectionOwner {
-  connectionClosed(connection: ServerConnection): void;
-}
-
-/** Options of {@link ServerConnection.send}. */
-export interface ServerSendOptions {
-  /** Send as binary; by default strings are text and bytes are binary. */
-  readonly binary?: boolean;
-  /** `false` sends a fragment; the next `send` continues the message. @default true */
-  readonly fin?: boolean;
-  /** Compress when a codec was negotiated. @default true (above DEFAULTS.compressThresholdBytes) */
-  readonly compress?: boolean;
-}
-
 export type { SendData } from './send-data.js';
-
-/** A callback told when the data was handed to the OS (or why not). */
-export type SendCallback = (err?: Error | null) => void;
-
-/** Events of a {@link ServerConnection}, with `ws`'s signatures. */
-export interface ServerConnectionEvents {
-  message: [data: Buffer, isBinary: boolean];
-  close: [code: number, reason: Buffer];
-  /** The peer broke the protocol (a `ProtocolError` with `code` and `closeCode`); `close` follows. */
-  error: [err: Error];
-  ping: [data: Buffer];
-  pong: [data: Buffer];
-  drain: [];
-}
+export { DEFAULTS, ReadyStates } from './server-connection-options.js';
+export type { ConnectionOwner, ReadyState, SendCallback, ServerConnectionEvents, ServerConnectionOptions, ServerSendOptions } from './server-connection-options.js';
 
 const kConnection = Symbol('tandem.connection');
 type TaggedSocket = Duplex & { [kConnection]?: ServerConnection; writableNeedDrain?: boolean };
 const EMPTY_BUFFER = Buffer.alloc(0);
+/** The `close` reason (with 1006) when the close timer destroyed the socket. */
+const CLOSE_TIMEOUT_REASON = Buffer.from(ErrorCodes.CloseTimeout);
 /** Frames with a payload this large are written at once, not batched to the end of the tick. */
 const UNBATCHED_WRITE_BYTES = 16 * 1024;
+
+/** Reasons reading is paused (bits; reading resumes when none is left). */
+const PAUSED_FOR_PONGS = 1;
+const PAUSED_FOR_INFLATE = 2;
+
+/** Emits `ping`/`pong` from inside the parse loop (a throwing listener: see the file header). */
+function emitControl(c: ServerConnection, event: 'ping' | 'pong', payload: Uint8Array): void {
+  try {
+    c.emit(event, toBuffer(payload));
+  } catch (err) {
+    rethrowLater(err);
+  }
+}
 
 /** A WebSocket connection accepted by `WebSocketServer`. */
 export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
@@ -108,13 +71,12 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   readonly extensions: string;
   #socket: TaggedSocket;
   #engine: Connection;
-  #state: ReadyState = ReadyStates.OPEN;
+  #life: Lifecycle = OPEN;
   #closeCode: number = CloseCodes.AbnormalClosure;
   #closeReason: Buffer = EMPTY_BUFFER;
   #closeTimeoutMs: number;
-  #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #corked = false;
-  #readPaused = false;
+  #pausedBy = 0;
   #writeCallback: SendCallback | undefined;
   #codec: MessageCodecQueue | undefined;
   #owner: ConnectionOwner | undefined;
@@ -140,16 +102,13 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     if ('setNoDelay' in s && typeof s.setNoDelay === 'function') (s as { setNoDelay(v: boolean): void }).setNoDelay(true);
     if ('setTimeout' in s && typeof s.setTimeout === 'function') (s as { setTimeout(ms: number): void }).setTimeout(0);
     if (head.length > 0) s.unshift(toBuffer(head));
-    s.on('data', ServerConnection.#onData);
-    s.on('end', ServerConnection.#onEnd);
-    s.on('error', ServerConnection.#onError);
-    s.on('close', ServerConnection.#onClose);
-    s.on('drain', ServerConnection.#onDrain);
+    s.on('data', ServerConnection.#onData).on('end', ServerConnection.#onEnd).on('error', ServerConnection.#onError);
+    s.on('close', ServerConnection.#onClose).on('drain', ServerConnection.#onDrain);
   }
 
-  /** {@link ReadyStates}: OPEN until closing starts, CLOSED once the TCP connection is gone. */
+  /** {@link ReadyStates}: OPEN until closing starts (close() included), CLOSED once the TCP connection is gone. */
   get readyState(): ReadyState {
-    return this.#state;
+    return readyStateOf(this.#life);
   }
 
   /** Bytes queued for the socket but not yet handed to the OS. */
@@ -163,9 +122,9 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     const [bytes, isBinary] = toPayload(data);
     const binary = options?.binary ?? isBinary;
     const fin = options?.fin ?? true;
-    if (this.#state !== ReadyStates.OPEN || !this.#engine.canSend()) return this.#notOpen(cb);
+    if (this.#life !== OPEN || !this.#engine.canSend()) return this.#notOpen(cb);
     if (this.#codec !== undefined && (this.#codec.busy || options?.compress !== false)) {
-      const compress = options?.compress !== false && bytes.length >= (this.#codec.threshold ?? DEFAULTS.compressThresholdBytes);
+      const compress = options?.compress !== false && bytes.length >= this.#codec.threshold;
       return this.#codec.send(bytes, binary, fin, compress, cb);
     }
     this.sendNow(bytes, binary, fin, false, cb);
@@ -176,46 +135,45 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
    * The caller guarantees it is a complete, unmasked, uncompressed frame.
    */
   sendFrame(frame: readonly Uint8Array[], cb?: SendCallback): void {
-    if (this.#state !== ReadyStates.OPEN || !this.#engine.canSend() || this.#codec?.busy === true) {
-      if (this.#codec?.busy === true && this.#state === ReadyStates.OPEN) return this.#codec.sendFrame(frame, cb);
-      return this.#notOpen(cb);
-    }
+    if (this.#life !== OPEN || !this.#engine.canSend()) return this.#notOpen(cb);
+    if (this.#codec?.busy === true) return this.#codec.sendFrame(frame, cb);
     this.#writeCallback = cb;
     this.#write(frame);
   }
 
-  /** Send a ping (at most 125 bytes). */
+  /** Send a ping (at most 125 bytes, else TandemError `ERR_INVALID_ARGUMENT`). */
   ping(data: SendData = EMPTY_BUFFER, cb?: SendCallback): void {
-    if (this.#state !== ReadyStates.OPEN || !this.#engine.canSend()) return this.#notOpen(cb);
-    this.#writeCallback = cb;
-    this.#engine.ping(toPayload(data)[0]);
-    this.#writeCallback = undefined;
+    this.#control('ping', data, cb);
   }
 
   /** Send an unsolicited pong (at most 125 bytes). */
   pong(data: SendData = EMPTY_BUFFER, cb?: SendCallback): void {
-    if (this.#state !== ReadyStates.OPEN || !this.#engine.canSend()) return this.#notOpen(cb);
-    this.#writeCallback = cb;
-    this.#engine.pong(toPayload(data)[0]);
-    this.#writeCallback = undefined;
+    this.#control('pong', data, cb);
   }
 
   /**
-   * Start the closing handshake (RFC 6455 §7.1.2). Throws TandemError `ERR_INVALID_ARGUMENT` for a
-   * code that may not be sent. The socket is destroyed if the peer does not answer in time.
+   * Start the closing handshake (RFC 6455 §7.1.2): from now on readyState is CLOSING, later sends
+   * fail (`ERR_INVALID_STATE` through their callback) and the close timer runs. Messages still
+   * being compressed go out first, then the close frame. Throws TandemError `ERR_INVALID_ARGUMENT`
+   * for a code that may not be sent. The socket is destroyed if the peer does not answer in time.
    */
   close(code?: number, reason = ''): void {
-    if (this.#state !== ReadyStates.OPEN) return;
-    if (this.#codec?.busy === true) return this.#codec.closeAfterSends(code, reason);
-    this.#engine.close(code, reason);
-    this.#state = ReadyStates.CLOSING;
-    this.#armCloseTimer();
+    if (this.#life !== OPEN) return;
+    const codec = this.#codec;
+    if (codec?.busy === true) {
+      // Validated now: queued, a bad code would only throw when the queue reaches it.
+      assertSendableCloseCode(code);
+      codec.closeAfterSends(code, reason);
+    } else {
+      this.#engine.close(code, reason);
+    }
+    this.#closing();
   }
 
   /** Drop the TCP connection now, without a closing handshake (`close` reports 1006). */
   terminate(): void {
-    if (this.#state === ReadyStates.CLOSED) return;
-    this.#state = ReadyStates.CLOSING;
+    if (this.#life === CLOSED) return;
+    if (this.#life === OPEN) this.#life = { kind: 'closing', timer: undefined };
     this.#socket.destroy();
   }
 
@@ -234,30 +192,78 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     this.#write(frame);
   }
 
-  /** @internal Emits a complete, validated message. */
+  /** @internal The codec queue reached a close() queued behind compressions: send the close frame now. */
+  closeEngine(code: number | undefined, reason: string): void {
+    this.#engine.close(code, reason);
+  }
+
+  /** @internal Stop reading while inbound messages wait for the codec (`false`: it caught up). */
+  pauseReading(paused: boolean): void {
+    if (paused) this.#pause(PAUSED_FOR_INFLATE);
+    else this.#resume(PAUSED_FOR_INFLATE);
+  }
+
+  /** @internal Emits a complete, validated message (a throwing listener: see the file header). */
   deliver(data: Uint8Array, isBinary: boolean): void {
-    if (this.#state === ReadyStates.CLOSED) return;
-    this.emit('message', toBuffer(data), isBinary);
+    if (this.#life === CLOSED) return;
+    try {
+      this.emit('message', toBuffer(data), isBinary);
+    } catch (err) {
+      rethrowLater(err);
+    }
   }
 
   /** @internal Fails the connection with `err` (a codec error found after the engine let the frame through). */
   fail(err: ProtocolError): void {
-    if (this.#state === ReadyStates.CLOSED) return;
+    if (this.#life === CLOSED) return;
     this.#closeCode = err.closeCode;
     if (this.#engine.canSend()) this.#engine.close(err.closeCode);
-    this.#state = ReadyStates.CLOSING;
+    this.#closing();
     this.emit('error', err);
     this.#endTransport();
+  }
+
+  #control(kind: 'ping' | 'pong', data: SendData, cb: SendCallback | undefined): void {
+    if (this.#life !== OPEN || !this.#engine.canSend()) return this.#notOpen(cb);
+    const payload = toPayload(data)[0];
+    this.#writeCallback = cb;
+    try {
+      if (kind === 'ping') this.#engine.ping(payload);
+      else this.#engine.pong(payload);
+    } finally {
+      // A payload over 125 bytes throws: the callback must not attach to the next write.
+      this.#writeCallback = undefined;
+    }
+  }
+
+  /** Enter `closing` (from `open`) and arm the close timer once. */
+  #closing(): void {
+    const life = this.#life;
+    if (life === OPEN) {
+      this.#life = { kind: 'closing', timer: setTimeout(ServerConnection.#onCloseTimeout, this.#closeTimeoutMs, this) };
+    } else if (life.kind === 'closing' && life.timer === undefined) {
+      life.timer = setTimeout(ServerConnection.#onCloseTimeout, this.#closeTimeoutMs, this);
+    }
+  }
+
+  #pause(reason: number): void {
+    if (this.#pausedBy === 0) this.#socket.pause();
+    this.#pausedBy |= reason;
+  }
+
+  #resume(reason: number): void {
+    if ((this.#pausedBy & reason) === 0) return;
+    this.#pausedBy &= ~reason;
+    if (this.#pausedBy === 0) this.#socket.resume();
   }
 
   #notOpen(cb: SendCallback | undefined): void {
     // As in ws: sending on a closing socket is a race with the peer, not a crash.
     if (cb !== undefined) {
-      const err = new TandemError(ErrorCodes.InvalidState, `WebSocket is not open: readyState ${this.#state}`);
+      const err = new TandemError(ErrorCodes.InvalidState, `WebSocket is not open: readyState ${this.readyState}`);
       process.nextTick(cb, err);
     }
   }
-
   #write(chunks: readonly Uint8Array[]): void {
     const s = this.#socket;
     const cb = this.#writeCallback;
@@ -285,22 +291,17 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     if (now) s.uncork();
   }
 
-  #armCloseTimer(): void {
-    if (this.#closeTimer !== undefined || this.#state === ReadyStates.CLOSED) return;
-    this.#closeTimer = setTimeout(ServerConnection.#onCloseTimeout, this.#closeTimeoutMs, this);
-  }
-
   /** RFC 6455 §7.1.1: the server closes the TCP connection first; the timer covers a silent peer. */
   #endTransport(): void {
     // Reading may be paused for ping backpressure, and an ending socket never emits 'drain':
     // resume, or the peer's close frame and FIN go unread until the close timer (nothing more is
     // written after our close frame, so reading cannot grow a queue any more).
-    if (this.#readPaused) {
-      this.#readPaused = false;
+    if (this.#pausedBy !== 0) {
+      this.#pausedBy = 0;
       this.#socket.resume();
     }
     if (this.#socket.writable) this.#socket.end();
-    this.#armCloseTimer();
+    this.#closing();
   }
 
   static #uncork(c: ServerConnection): void {
@@ -309,7 +310,10 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   }
 
   static #onCloseTimeout(c: ServerConnection): void {
-    c.#closeTimer = undefined;
+    const life = c.#life;
+    if (life.kind === 'closing') life.timer = undefined;
+    // No close frame came (else the code would be the peer's): 1006, with why as the reason.
+    if (c.#closeCode === CloseCodes.AbnormalClosure) c.#closeReason = CLOSE_TIMEOUT_REASON;
     c.#socket.destroy();
   }
 
@@ -332,21 +336,18 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   static #onDrain(this: TaggedSocket): void {
     const c = this[kConnection];
     if (c === undefined) return;
-    if (c.#readPaused) {
-      c.#readPaused = false;
-      this.resume();
-    }
+    c.#resume(PAUSED_FOR_PONGS);
     c.emit('drain');
   }
 
   static #onClose(this: TaggedSocket): void {
     const c = this[kConnection];
     if (c === undefined) return;
-    if (c.#closeTimer !== undefined) clearTimeout(c.#closeTimer);
-    c.#closeTimer = undefined;
+    const life = c.#life;
+    if (life.kind === 'closing' && life.timer !== undefined) clearTimeout(life.timer);
+    c.#life = CLOSED;
     c.#engine.transportClosed();
     c.#codec?.dispose();
-    c.#state = ReadyStates.CLOSED;
     c.#owner?.connectionClosed(c);
     c.emit('close', c.#closeCode, c.#closeReason);
   }
@@ -368,26 +369,22 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     ping(payload: Uint8Array): void {
       const c = this.c;
       // Backpressure: a peer that pings faster than it reads must not grow our pong queue.
-      if (!c.#readPaused && c.#socket.writableNeedDrain === true) {
-        c.#readPaused = true;
-        c.#socket.pause();
-      }
-      c.emit('ping', toBuffer(payload));
+      if (c.#socket.writableNeedDrain === true) c.#pause(PAUSED_FOR_PONGS);
+      emitControl(c, 'ping', payload);
     }
     pong(payload: Uint8Array): void {
-      this.c.emit('pong', toBuffer(payload));
+      emitControl(this.c, 'pong', payload);
     }
     closeFrame(code: number, reason: string): void {
       const c = this.c;
       c.#closeCode = code;
       c.#closeReason = reason === '' ? EMPTY_BUFFER : Buffer.from(reason, 'utf8');
-      c.#state = ReadyStates.CLOSING;
       c.#endTransport();
     }
     error(err: ProtocolError): void {
       const c = this.c;
       c.#closeCode = isProtocolError(err) ? err.closeCode : CloseCodes.ProtocolError;
-      c.#state = ReadyStates.CLOSING;
+      c.#closing();
       c.emit('error', err);
       c.#endTransport();
     }

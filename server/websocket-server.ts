@@ -218,8 +218,14 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   }
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (s: ServerConnection, r: IncomingMessage) => void): Promise<void> {
-    const outcome: HandshakeRefusal | Awaited<ReturnType<typeof negotiate>> =
+    let outcome: HandshakeRefusal | Awaited<ReturnType<typeof negotiate>> =
       this.#state !== 'open' ? refusal(503, 'Server is closing') : await negotiate(req, isSecure(socket), this.#options);
+    // close() may have run while an async verifyClient was pending: it already sent 1001 to every
+    // client and may have reported 0 clients, so this handshake must not complete.
+    if (this.#state !== 'open' && !isRefusal(outcome)) {
+      outcome.codec?.close();
+      outcome = refusal(503, 'Server is closing');
+    }
     if (socket.destroyed) {
       // Timed out or gone while verifyClient ran: the negotiated codec has no connection to close it.
       if (!isRefusal(outcome)) outcome.codec?.close();

@@ -26,7 +26,6 @@ export const ErrorCodes = {
   // extension negotiation (RFC 6455 §9.1, RFC 7692 §5)
   InvalidExtensionHeader: 'ERR_INVALID_EXTENSION_HEADER',
   ExtensionNegotiationFailed: 'ERR_EXTENSION_NEGOTIATION_FAILED',
-  DataAfterClose: 'ERR_DATA_AFTER_CLOSE',
   // connection lifecycle
   CloseTimeout: 'ERR_CLOSE_TIMEOUT',
   SlowConsumer: 'ERR_SLOW_CONSUMER',

@@ -87,15 +87,24 @@ function writeUint32(target: Uint8Array, offset: number, value: number): void {
  */
 export function encodeClosePayload(code?: number, reason = ''): Uint8Array {
   if (code === undefined) return EMPTY;
-  if (!isValidWireCloseCode(code)) {
-    throw new TandemError(ErrorCodes.InvalidArgument, `Close code ${code} may not be sent`);
-  }
+  assertSendableCloseCode(code);
   const reasonBytes = reason === '' ? EMPTY : truncateUtf8(encodeUtf8(reason), MAX_CLOSE_REASON_BYTES);
   const payload = new Uint8Array(2 + reasonBytes.length);
   payload[0] = code >>> 8;
   payload[1] = code & 0xff;
   payload.set(reasonBytes, 2);
   return payload;
+}
+
+/**
+ * Throws TandemError `ERR_INVALID_ARGUMENT` unless `code` may be sent in a close frame
+ * (`undefined`: an empty close frame, always allowed). RFC 6455 §7.4: 1005, 1006, 1015 and
+ * unassigned ranges never appear on the wire.
+ */
+export function assertSendableCloseCode(code: number | undefined): void {
+  if (code !== undefined && !isValidWireCloseCode(code)) {
+    throw new TandemError(ErrorCodes.InvalidArgument, `Close code ${code} may not be sent`);
+  }
 }
 
 // ECMAScript has no randomness API for bytes; browsers and Node both expose Web Crypto here.

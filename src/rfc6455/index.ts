@@ -17,7 +17,7 @@ export { Connection } from './connection.js';
 export type { ConnectionHandler, ConnectionOptions, ConnectionState, Role, SendOptions } from './connection.js';
 export { FrameParser } from './frame-parser.js';
 export type { FrameParserOptions, FrameParserSink } from './frame-parser.js';
-export { encodeClosePayload, encodeFrame, encodeFrameParts, randomMaskKey } from './frame-writer.js';
+export { assertSendableCloseCode, encodeClosePayload, encodeFrame, encodeFrameParts, randomMaskKey } from './frame-writer.js';
 export type { EncodeFrameOptions } from './frame-writer.js';
 export { applyMask, applyMaskBytewise } from './mask.js';
 export { Utf8Validator, decodeUtf8, encodeUtf8, isValidUtf8, truncateUtf8 } from './utf8.js';
