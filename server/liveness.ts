@@ -4,6 +4,7 @@
  * timer serves every tracked peer, armed for the earliest deadline and coalesced so that it fires
  * at most once per `resolutionMs` however many peers there are. With no peers, no timer runs.
  */
+import { assertNever } from '../src/assert-never.js';
 import type { Scheduler, TimerHandle } from '../src/scheduler.js';
 import { HEARTBEAT_DEFAULTS } from '../src/heartbeat.js';
 
@@ -177,8 +178,4 @@ function attempt(target: LivenessTarget, action: () => void): void {
   } catch (err) {
     target.failed?.(err);
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unreachable: ${JSON.stringify(value)}`);
 }

@@ -122,7 +122,7 @@ type ZlibStream = DeflateRaw | InflateRaw;
 
 // RFC 7692 §7.2.1: the sync flush's empty stored block, stripped by the sender, re-added by the receiver.
 const TRAILER = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
-// zlib's raw deflate has no 256-byte window (see extensions.ts), so 8 bits inflate with 9: a
+// zlib's raw deflate has no 256-byte window (see permessage-deflate-params.ts), so 8 bits inflate with 9: a
 // larger window decodes anything a smaller one produced.
 const MIN_ZLIB_WINDOW_BITS = 9;
 
