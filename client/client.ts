@@ -32,6 +32,7 @@ import { OfflineQueue } from './queue.js';
 import { decideReconnect } from './reconnect.js';
 import type { ReconnectDecision } from './reconnect.js';
 import type { Transport, WebSocketConstructor } from './transport.js';
+import { assertNever } from '../src/assert-never.js';
 
 /** The lifecycle: each variant owns its resources, released by `#transition` when it is left. */
 type Lifecycle =
@@ -107,8 +108,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       case 'closed':
         return 'closed';
       default: {
-        const unreachable: never = s;
-        return unreachable;
+        return assertNever(s);
       }
     }
   }
@@ -182,8 +182,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
         this.#transition(this.#attempt(0, true), CloseCodes.NormalClosure, 'reconnect');
         return;
       default: {
-        const unreachable: never = s;
-        return unreachable;
+        return assertNever(s);
       }
     }
   }
@@ -231,8 +230,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
         if (this.#state === state) this.#lost(state, browserCloseCode(outcome.error.closeCode), outcome.error.code, true);
         return;
       default: {
-        const unreachable: never = outcome;
-        return unreachable;
+        return assertNever(outcome);
       }
     }
   }
@@ -379,8 +377,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       case 'closed':
         break;
       default: {
-        const unreachable: never = old;
-        return unreachable;
+        return assertNever(old);
       }
     }
     if (this.state !== previous) this.#notify('state', this.state, previous);

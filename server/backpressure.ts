@@ -6,6 +6,7 @@
  * message.
  */
 import { ErrorCodes, TandemError } from '../src/errors.js';
+import { assertNever } from '../src/assert-never.js';
 
 /**
  * What happens past the high-water mark:
@@ -64,8 +65,7 @@ export function isSlowConsumer(policy: BackpressurePolicy, bufferedAmount: numbe
     case 'drop-volatile':
       return bufferedAmount > policy.maxBufferedBytes;
     default: {
-      const unreachable: never = policy.policy;
-      throw new Error(`unknown slow-consumer policy ${String(unreachable)}`);
+      return assertNever(policy.policy);
     }
   }
 }

@@ -17,6 +17,7 @@ import type { RequestOptions } from '../src/requests.js';
 import { DisconnectedError } from '../src/requests.js';
 import { CloseCodes, isValidWireCloseCode } from '../src/close-codes.js';
 import { ErrorCodes, TandemError } from '../src/errors.js';
+import { assertNever } from '../src/assert-never.js';
 
 /** The low-level socket a peer drives (a `WebSocketServer` connection, ws-style events). */
 export interface PeerSocket {
@@ -286,8 +287,7 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
         this.close(outcome.error.closeCode, outcome.error.message);
         return;
       default: {
-        const unreachable: never = outcome;
-        throw new Error(`unreachable: ${JSON.stringify(unreachable)}`);
+        return assertNever(outcome);
       }
     }
   }

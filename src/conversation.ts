@@ -17,6 +17,7 @@ import type { Scheduler } from './scheduler.js';
 import { systemScheduler } from './scheduler.js';
 import { PayloadValidationError, describeIssues, findSchema, validatePayload } from './validate.js';
 import type { ContractDefinition, StandardIssue, Validation } from './validate.js';
+import { assertNever } from './assert-never.js';
 
 /** Options of a {@link Conversation}. */
 export interface ConversationOptions<Ctx> {
@@ -142,8 +143,7 @@ export class Conversation<Ctx = void> {
       case 'pong':
         return; // liveness only: the owner's heartbeat already saw the traffic
       default: {
-        const unreachable: never = envelope;
-        return unreachable;
+        return assertNever(envelope);
       }
     }
   }

@@ -1,5 +1,6 @@
 import { CloseCodes } from './close-codes.js';
 import { ErrorCodes, ProtocolError } from './errors.js';
+import { assertNever } from './assert-never.js';
 
 /** The envelope format version this build speaks (field `v`). */
 export const PROTOCOL_VERSION = 1;
@@ -174,8 +175,7 @@ export function parseEnvelope(value: unknown): Envelope {
     case 'pong':
       break;
     default: {
-      const unreachable: never = kind;
-      return unreachable;
+      return assertNever(kind);
     }
   }
   return o as unknown as Envelope;

@@ -1,6 +1,7 @@
 import { envelopeOf } from './envelope.js';
 import type { Envelope, PingEnvelope, PongEnvelope } from './envelope.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
+import { assertNever } from './assert-never.js';
 
 /**
  * Heartbeat policy. After `interval` ms without inbound traffic the prober sends a `ping`
@@ -116,8 +117,7 @@ export class HeartbeatMonitor {
         state.timer = this.#schedule(decision.checkAt);
         return;
       default: {
-        const unreachable: never = decision.action;
-        return unreachable;
+        return assertNever(decision.action);
       }
     }
   }
