@@ -42,6 +42,27 @@ function serverRows(run, workload, cells) {
   });
 }
 
+/**
+ * The cells every throughput table shares: rate, its ratio, server CPU per million, its ratio and
+ * both processes' CPU %. `besideRate` (fields) go right after the rate, `beforeCpuPct` (cells)
+ * right before the CPU % columns.
+ */
+function rateCpuCells(samples, base, { besideRate = [], beforeCpuPct = [] } = {}) {
+  const spread = (f) => formatSpread(figureOf(samples, base, f).value);
+  const rate = figureOf(samples, base, (r) => r.opsPerSec);
+  const cpu = figureOf(samples, base, (r) => r.serverCpuPerMillion);
+  return [
+    formatSpread(rate.value),
+    ...besideRate.map(spread),
+    formatRatio(rate.ratio),
+    formatSpread(cpu.value),
+    formatRatio(cpu.ratio),
+    ...beforeCpuPct,
+    spread((r) => r.serverCpuPct),
+    spread((r) => r.loadgenCpuPct),
+  ];
+}
+
 function renderEcho(run) {
   const echo = run.workloads.filter((w) => w.kind === 'echo');
   if (echo.length === 0) return [];
@@ -54,19 +75,7 @@ function renderEcho(run) {
   for (const w of echo) {
     out.push(`**${w.title}**`, '', '| Server | msgs/s | MB/s | × ws | server CPU-s / 1M msgs | × ws | server CPU % | loadgen CPU % |', '|---|---|---|---|---|---|---|---|');
     out.push(
-      ...serverRows(run, w, (samples, base) => {
-        const rate = figureOf(samples, base, (r) => r.opsPerSec);
-        const cpu = figureOf(samples, base, (r) => r.serverCpuPerMillion);
-        return [
-          formatSpread(rate.value),
-          formatSpread(figureOf(samples, base, (r) => r.payloadMBps).value),
-          formatRatio(rate.ratio),
-          formatSpread(cpu.value),
-          formatRatio(cpu.ratio),
-          formatSpread(figureOf(samples, base, (r) => r.serverCpuPct).value),
-          formatSpread(figureOf(samples, base, (r) => r.loadgenCpuPct).value),
-        ];
-      }),
+      ...serverRows(run, w, (samples, base) => rateCpuCells(samples, base, { besideRate: [(r) => r.payloadMBps] })),
       '',
     );
   }
@@ -103,18 +112,7 @@ function renderHandshakes(run) {
     '',
     '| Server | handshakes/s | × ws | server CPU-s / 1M handshakes | × ws | server CPU % | loadgen CPU % |',
     '|---|---|---|---|---|---|---|',
-    ...serverRows(run, w, (samples, base) => {
-      const rate = figureOf(samples, base, (r) => r.opsPerSec);
-      const cpu = figureOf(samples, base, (r) => r.serverCpuPerMillion);
-      return [
-        formatSpread(rate.value),
-        formatRatio(rate.ratio),
-        formatSpread(cpu.value),
-        formatRatio(cpu.ratio),
-        formatSpread(figureOf(samples, base, (r) => r.serverCpuPct).value),
-        formatSpread(figureOf(samples, base, (r) => r.loadgenCpuPct).value),
-      ];
-    }),
+    ...serverRows(run, w, (samples, base) => rateCpuCells(samples, base)),
     '',
   ];
 }
@@ -132,19 +130,7 @@ function renderFanout(run) {
     '',
     '| Server | deliveries/s | broadcasts/s | × ws | server CPU-s / 1M deliveries | × ws | server CPU % | loadgen CPU % |',
     '|---|---|---|---|---|---|---|---|',
-    ...serverRows(ownServers(run, w), w, (samples, base) => {
-      const rate = figureOf(samples, base, (r) => r.opsPerSec);
-      const cpu = figureOf(samples, base, (r) => r.serverCpuPerMillion);
-      return [
-        formatSpread(rate.value),
-        formatSpread(figureOf(samples, base, (r) => r.broadcastsPerSec).value),
-        formatRatio(rate.ratio),
-        formatSpread(cpu.value),
-        formatRatio(cpu.ratio),
-        formatSpread(figureOf(samples, base, (r) => r.serverCpuPct).value),
-        formatSpread(figureOf(samples, base, (r) => r.loadgenCpuPct).value),
-      ];
-    }),
+    ...serverRows(ownServers(run, w), w, (samples, base) => rateCpuCells(samples, base, { besideRate: [(r) => r.broadcastsPerSec] })),
     '',
   ];
 }
@@ -160,18 +146,8 @@ function renderDeflate(run) {
     '| Server | msgs/s | × ws | server CPU-s / 1M msgs | × ws | wire B/msg (in / out) | server CPU % | loadgen CPU % |',
     '|---|---|---|---|---|---|---|---|',
     ...serverRows(ownServers(run, w), w, (samples, base) => {
-      const rate = figureOf(samples, base, (r) => r.opsPerSec);
-      const cpu = figureOf(samples, base, (r) => r.serverCpuPerMillion);
       const wire = (f) => formatSpread(figureOf(samples, base, f).value);
-      return [
-        formatSpread(rate.value),
-        formatRatio(rate.ratio),
-        formatSpread(cpu.value),
-        formatRatio(cpu.ratio),
-        `${wire((r) => r.requestWireBytes)} / ${wire((r) => r.replyWireBytes)}`,
-        formatSpread(figureOf(samples, base, (r) => r.serverCpuPct).value),
-        formatSpread(figureOf(samples, base, (r) => r.loadgenCpuPct).value),
-      ];
+      return rateCpuCells(samples, base, { beforeCpuPct: [`${wire((r) => r.requestWireBytes)} / ${wire((r) => r.replyWireBytes)}`] });
     }),
     '',
   ];
