@@ -3,27 +3,17 @@
  * timeout, heartbeat, offline queue, auth per attempt, and that close() leaves nothing running.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createClient } from '../../client/index.js';
-import type { ClientOptions, ClientState, CloseInfo, NetworkEvents, TandemClient } from '../../client/index.js';
+import type { NetworkEvents } from '../../client/index.js';
 import { FakeWebSocket } from './fake-websocket.js';
+import { clientHarness } from './client-harness.js';
 
 type Contract = {
   client: { events: { say: { text: string } }; requests: { add: { request: [number, number]; response: number } } };
   server: { events: { news: string } };
 };
 
-let clients: Array<TandemClient<Contract>> = [];
-function start(options: ClientOptions<Contract> = {}, url: Parameters<typeof createClient>[0] = 'ws://test/') {
-  const client = createClient<Contract>(url, { WebSocket: FakeWebSocket, random: () => 0.5, network: null, ...options });
-  clients.push(client);
-  const states: ClientState[] = [];
-  const closes: CloseInfo[] = [];
-  const errors: unknown[] = [];
-  client.lifecycle.on('state', (s) => states.push(s));
-  client.lifecycle.on('close', (info) => closes.push(info));
-  client.lifecycle.on('error', (e) => errors.push(e));
-  return { client, states, closes, errors };
-}
+const harness = clientHarness<Contract>({ WebSocket: FakeWebSocket, random: () => 0.5, network: null });
+const start = harness.start;
 const settle = () => vi.advanceTimersByTimeAsync(0);
 
 beforeEach(() => {
@@ -31,8 +21,7 @@ beforeEach(() => {
   FakeWebSocket.reset();
 });
 afterEach(() => {
-  for (const c of clients) if (c.state !== 'closed') c.close();
-  clients = [];
+  harness.closeAll();
   vi.useRealTimers();
 });
 

@@ -5,8 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../../client/index.js';
-import type { ClientOptions, ClientState, CloseInfo, NetworkEvents, TandemClient } from '../../client/index.js';
+import type { NetworkEvents } from '../../client/index.js';
 import { FakeWebSocket } from './fake-websocket.js';
+import { clientHarness } from './client-harness.js';
 
 type Contract = {
   client: { events: { say: { text: string } }; requests: { add: { request: [number, number]; response: number } } };
@@ -22,18 +23,8 @@ class BrowserSocket extends FakeWebSocket {
   }
 }
 
-let clients: Array<TandemClient<Contract>> = [];
-function start(options: ClientOptions<Contract> = {}, url: Parameters<typeof createClient>[0] = 'ws://test/') {
-  const client = createClient<Contract>(url, { WebSocket: BrowserSocket, random: () => 0.5, network: null, ...options });
-  clients.push(client);
-  const states: ClientState[] = [];
-  const closes: CloseInfo[] = [];
-  const errors: unknown[] = [];
-  client.lifecycle.on('state', (s) => states.push(s));
-  client.lifecycle.on('close', (info) => closes.push(info));
-  client.lifecycle.on('error', (e) => errors.push(e));
-  return { client, states, closes, errors };
-}
+const harness = clientHarness<Contract>({ WebSocket: BrowserSocket, random: () => 0.5, network: null });
+const start = harness.start;
 const settle = () => vi.advanceTimersByTimeAsync(0);
 const last = () => FakeWebSocket.last as BrowserSocket;
 const answers = (ws: FakeWebSocket) => ws.envelopes.filter((e) => e['type'] === 'response' || e['type'] === 'error');
@@ -49,8 +40,7 @@ beforeEach(() => {
   FakeWebSocket.reset();
 });
 afterEach(() => {
-  for (const c of clients) if (c.state !== 'closed') c.close();
-  clients = [];
+  harness.closeAll();
   vi.unstubAllGlobals();
   vi.useRealTimers();
 });
