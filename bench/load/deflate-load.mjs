@@ -11,10 +11,9 @@
 import { buildCompressedFrame, connectDeflate } from '../deflate-wire.mjs';
 import { InflatingReplyReader } from '../inflating-reply-reader.mjs';
 import { KeyPool, makeRandom, Opcode } from '../wire.mjs';
-import { Failure, snapshot, windowFigures } from './timeline.mjs';
+import { Failure, drain, snapshot, windowFigures } from './timeline.mjs';
 
 const OPEN_CONCURRENCY = 16;
-const DRAIN_TIMEOUT_MS = 20_000;
 
 /**
  * @param {{ target: { host: string, port: number }, serverPid: number, conns: number,
@@ -79,17 +78,6 @@ async function openAll(target, count) {
   return opened;
 }
 
-function drain(state, failure) {
-  state.stopping = true;
-  if (state.outstanding === 0) return Promise.resolve();
-  const drained = new Promise((resolve) => {
-    state.onDrained = resolve;
-  });
-  const timeout = failure.sleep(DRAIN_TIMEOUT_MS).then(() => {
-    throw new Error(`${state.outstanding} messages never came back`);
-  });
-  return Promise.race([drained, timeout]);
-}
 
 /** Send `inflight` frames, then one more per verified reply, round-robin over `frames`. */
 function startConnection({ socket, head, setHandler }, frames, inflight, state, failure) {

@@ -8,10 +8,9 @@
  */
 import { buildClientFrame, KeyPool, makePayload, makeRandom, Opcode, onChunk } from '../wire.mjs';
 import { ReplyReader } from '../reply-reader.mjs';
-import { Failure, openMany, snapshot, windowFigures } from './timeline.mjs';
+import { Failure, drain, openMany, snapshot, windowFigures } from './timeline.mjs';
 
 const OPEN_CONCURRENCY = 32;
-const DRAIN_TIMEOUT_MS = 20_000;
 
 /**
  * @param {{ target: { host: string, port: number, protocol: 'ws' | 'raw' }, serverPid: number,
@@ -43,18 +42,6 @@ export async function runEcho(cfg) {
   }
 }
 
-/** Stop sending and wait until every outstanding message has come back (no drops allowed). */
-function drain(state, failure) {
-  state.stopping = true;
-  if (state.outstanding === 0) return Promise.resolve();
-  const drained = new Promise((resolve) => {
-    state.onDrained = resolve;
-  });
-  const timeout = failure.sleep(DRAIN_TIMEOUT_MS).then(() => {
-    throw new Error(`${state.outstanding} messages never came back`);
-  });
-  return Promise.race([drained, timeout]);
-}
 
 /**
  * @param {import('node:net').Socket} socket

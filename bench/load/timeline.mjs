@@ -89,3 +89,19 @@ export async function openMany(target, keys, count, concurrency) {
   }
   return opened;
 }
+
+/** How long in-flight messages may take to come back once sending stops. */
+const DRAIN_TIMEOUT_MS = 20_000;
+
+/** Stop sending and wait until every outstanding message has come back (no drops allowed). */
+export function drain(state, failure) {
+  state.stopping = true;
+  if (state.outstanding === 0) return Promise.resolve();
+  const drained = new Promise((resolve) => {
+    state.onDrained = resolve;
+  });
+  const timeout = failure.sleep(DRAIN_TIMEOUT_MS).then(() => {
+    throw new Error(`${state.outstanding} messages never came back`);
+  });
+  return Promise.race([drained, timeout]);
+}
