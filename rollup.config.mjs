@@ -9,7 +9,7 @@ const entries = {
   client: 'client/index.ts',
   server: 'server/index.ts',
   // Not in the package's exports map: the CLI (run by bin/tandem.mjs) and the engine for benchmarks.
-  cli: 'server/cli.ts',
+  cli: 'server/tools/cli.ts',
   rfc6455: 'src/rfc6455/index.ts',
 };
 const external = (id) => id === 'eventemitter3' || id.startsWith('node:');

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Thin launcher of the built CLI (server/cli.ts → dist/cli.js); `npm run build` creates it.
+// Thin launcher of the built CLI (server/tools/cli.ts → dist/cli.js); `npm run build` creates it.
 let cli;
 try {
   cli = await import('../dist/cli.js');

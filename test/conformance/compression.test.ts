@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { PerMessageDeflateOptions as WsDeflateOptions } from 'ws';
-import type { PerMessageDeflateOptions } from '../../server/permessage-deflate.js';
+import type { PerMessageDeflateOptions } from '../../server/socket/permessage-deflate.js';
 import { closeDeflatePeers, expectEcho, openDeflatePeer, responseExtensions } from '../helpers/deflate-peer.js';
 import { listenEcho, stopAll } from '../helpers/servers.js';
 import { asciiText, pseudoRandomBytes } from './cases.js';

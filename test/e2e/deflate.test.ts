@@ -6,8 +6,8 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer } from '../../server/websocket-server.js';
-import type { ServerConnection } from '../../server/server-connection.js';
+import { WebSocketServer } from '../../server/socket/websocket-server.js';
+import type { ServerConnection } from '../../server/socket/server-connection.js';
 import { launchChromium, type Browser } from '../helpers/chromium.js';
 
 describe('e2e: Chromium negotiates permessage-deflate', () => {

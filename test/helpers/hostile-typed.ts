@@ -5,9 +5,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
-import { createServer } from '../../server/server.js';
-import type { TandemServer } from '../../server/server.js';
-import type { ServerOptions } from '../../server/server-options.js';
+import { createServer } from '../../server/typed/server.js';
+import type { TandemServer } from '../../server/typed/server.js';
+import type { ServerOptions } from '../../server/typed/server-options.js';
 import { RawClient, closeCodeOf } from './raw-client.js';
 import type { Frame } from './raw-client.js';
 

@@ -3,9 +3,9 @@
  * afterEach (connections terminated, so no close handshake can hold a test up).
  */
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from '../../server/websocket-server.js';
-import type { WebSocketServerOptions } from '../../server/websocket-server.js';
-import { echo } from '../../server/cli.js';
+import { WebSocketServer } from '../../server/socket/websocket-server.js';
+import type { WebSocketServerOptions } from '../../server/socket/websocket-server.js';
+import { echo } from '../../server/tools/cli.js';
 
 const running = new Set<WebSocketServer>();
 

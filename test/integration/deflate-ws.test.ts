@@ -6,8 +6,8 @@
 import type { Socket } from 'node:net';
 import { constants, createDeflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../server/cli.js';
-import type { WebSocketServer } from '../../server/websocket-server.js';
+import { main } from '../../server/tools/cli.js';
+import type { WebSocketServer } from '../../server/socket/websocket-server.js';
 import { RawClient, closeCodeOf, rawExchange, upgradeRequest } from '../helpers/raw-client.js';
 import { closeCode, closeDeflatePeers, expectEcho, openDeflatePeer, responseExtensions } from '../helpers/deflate-peer.js';
 import { listen, listenEcho, stopAll, track } from '../helpers/servers.js';

@@ -7,8 +7,8 @@
 import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isValidWireCloseCode } from '../../src/close-codes.js';
-import type { ServerConnection } from '../../server/server-connection.js';
-import type { WebSocketServer } from '../../server/websocket-server.js';
+import type { ServerConnection } from '../../server/socket/server-connection.js';
+import type { WebSocketServer } from '../../server/socket/websocket-server.js';
 import { RawClient, TEST_MASK, closeCodeOf } from '../helpers/raw-client.js';
 import type { Frame } from '../helpers/raw-client.js';
 import { listenEcho, stopAll } from '../helpers/servers.js';

@@ -1,7 +1,7 @@
 /** Interop with an independent peer: the `ws` package as the client of Tandem's server. */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { ServerConnection } from '../../server/server-connection.js';
+import type { ServerConnection } from '../../server/socket/server-connection.js';
 import { listen, listenEcho, stopAll } from '../helpers/servers.js';
 import { pseudoRandomBytes } from '../conformance/cases.js';
 

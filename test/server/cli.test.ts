@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { main, parseEchoArgs, USAGE } from '../../server/cli.js';
-import type { CliIo } from '../../server/cli.js';
-import { WebSocketServer } from '../../server/websocket-server.js';
+import { main, parseEchoArgs, USAGE } from '../../server/tools/cli.js';
+import type { CliIo } from '../../server/tools/cli.js';
+import { WebSocketServer } from '../../server/socket/websocket-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { stopAll, track } from '../helpers/servers.js';
 

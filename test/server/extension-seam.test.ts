@@ -5,9 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { PerMessageDeflate } from '../../server/permessage-deflate.js';
+import { PerMessageDeflate } from '../../server/socket/permessage-deflate.js';
 import { acceptPerMessageDeflate, parseExtensionHeader } from '../../src/rfc6455/index.js';
-import type { NegotiateExtensions } from '../../server/handshake.js';
+import type { NegotiateExtensions } from '../../server/socket/handshake.js';
 import { listen, stopAll } from '../helpers/servers.js';
 import { RawClient, closeCodeOf } from '../helpers/raw-client.js';
 

@@ -7,7 +7,7 @@ import {
   parseProtocols,
   refusalResponse,
   splitHeaderList,
-} from '../../server/handshake.js';
+} from '../../server/socket/handshake.js';
 import { SAMPLE_KEY, rawExchange, upgradeRequest, RawClient } from '../helpers/raw-client.js';
 import { listen, listenEcho, stopAll } from '../helpers/servers.js';
 

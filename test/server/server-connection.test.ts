@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { ServerConnection } from '../../server/server-connection.js';
+import { ServerConnection } from '../../server/socket/server-connection.js';
 import { isValidWireCloseCode } from '../../src/close-codes.js';
-import type { WebSocketServerOptions } from '../../server/websocket-server.js';
+import type { WebSocketServerOptions } from '../../server/socket/websocket-server.js';
 import { RawClient, closeCodeOf, closePayload, encodeClientFrame } from '../helpers/raw-client.js';
 import { listen, stopAll } from '../helpers/servers.js';
 

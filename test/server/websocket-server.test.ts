@@ -3,8 +3,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { WebSocketServer } from '../../server/websocket-server.js';
-import type { ServerConnection } from '../../server/server-connection.js';
+import { WebSocketServer } from '../../server/socket/websocket-server.js';
+import type { ServerConnection } from '../../server/socket/server-connection.js';
 import { RawClient, closeCodeOf, rawExchange, upgradeRequest } from '../helpers/raw-client.js';
 import { listen, stopAll, track } from '../helpers/servers.js';
 

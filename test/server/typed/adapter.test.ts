@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryAdapter, type BroadcastMessage, type BroadcastTarget, type PeerId } from '../../../server/adapter.js';
+import { MemoryAdapter, type BroadcastMessage, type BroadcastTarget, type PeerId } from '../../../server/typed/adapter.js';
 
 const none = new Set<string>();
 function target(change: Partial<BroadcastTarget> = {}): BroadcastTarget {

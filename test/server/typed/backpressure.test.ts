@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backpressurePolicy, beforeWrite, isSlowConsumer, slowConsumerError, slowConsumerReason } from '../../../server/backpressure.js';
+import { backpressurePolicy, beforeWrite, isSlowConsumer, slowConsumerError, slowConsumerReason } from '../../../server/typed/backpressure.js';
 import { TandemError } from '../../../src/errors.js';
 
 describe('backpressure policy', () => {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { closeAll, rawSocket, startServer, until } from './harness.js';
-import { ServerConnection } from '../../../server/server-connection.js';
+import { ServerConnection } from '../../../server/socket/server-connection.js';
 import { jsonCodec, type Codec } from '../../../src/codec.js';
-import { MemoryAdapter, type AdapterFactory, type BroadcastMessage, type BroadcastTarget } from '../../../server/adapter.js';
+import { MemoryAdapter, type AdapterFactory, type BroadcastMessage, type BroadcastTarget } from '../../../server/typed/adapter.js';
 
 interface Rooms {
   server: { events: { news: { n: number }; bin: Uint8Array } };

@@ -5,8 +5,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { createServer, type TandemServer } from '../../../server/server.js';
-import type { ServerOptions } from '../../../server/server-options.js';
+import { createServer, type TandemServer } from '../../../server/typed/server.js';
+import type { ServerOptions } from '../../../server/typed/server-options.js';
 import { createClient, type TandemClient } from '../../../client/client.js';
 import type { ClientOptions } from '../../../client/options.js';
 import type { ContractShape } from '../../../src/contract.js';

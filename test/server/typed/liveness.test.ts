@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LivenessSweep, type LivenessTarget } from '../../../server/liveness.js';
+import { LivenessSweep, type LivenessTarget } from '../../../server/typed/liveness.js';
 import type { Scheduler } from '../../../src/scheduler.js';
 
 /** A manual clock: timers fire only when the test advances time. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BroadcastOperator, type BroadcastSink } from '../../../server/rooms.js';
-import type { BroadcastTarget } from '../../../server/adapter.js';
+import { BroadcastOperator, type BroadcastSink } from '../../../server/typed/rooms.js';
+import type { BroadcastTarget } from '../../../server/typed/adapter.js';
 
 interface Events {
   chat: { text: string };

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { Peer } from '../../../server/peer.js';
-import type { TandemServer } from '../../../server/server.js';
+import type { Peer } from '../../../server/typed/peer.js';
+import type { TandemServer } from '../../../server/typed/server.js';
 
 interface Contract {
   client: {

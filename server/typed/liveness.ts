@@ -4,9 +4,9 @@
  * timer serves every tracked peer, armed for the earliest deadline and coalesced so that it fires
  * at most once per `resolutionMs` however many peers there are. With no peers, no timer runs.
  */
-import { assertNever } from '../src/assert-never.js';
-import type { Scheduler, TimerHandle } from '../src/scheduler.js';
-import { HEARTBEAT_DEFAULTS } from '../src/heartbeat.js';
+import { assertNever } from '../../src/assert-never.js';
+import type { Scheduler, TimerHandle } from '../../src/scheduler.js';
+import { HEARTBEAT_DEFAULTS } from '../../src/heartbeat.js';
 
 /** What the sweep does to a peer; the server's peer implements it. */
 export interface LivenessTarget {

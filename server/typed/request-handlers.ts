@@ -6,8 +6,8 @@
  * at most {@link REQUEST_HANDLER_DEFAULTS}.maxPendingPerPeer calls running at once.
  */
 import type { Peer } from './peer.js';
-import type { AnyRequestHandler } from '../src/conversation.js';
-import { RequestError } from '../src/requests.js';
+import type { AnyRequestHandler } from '../../src/conversation.js';
+import { RequestError } from '../../src/requests.js';
 
 type AnyPeer = Peer<never>;
 

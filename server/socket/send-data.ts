@@ -3,7 +3,7 @@
  * and the Buffers that `ws`-style listeners receive. Conversions are views, never copies.
  */
 import { Buffer } from 'node:buffer';
-import { ErrorCodes, TandemError } from '../src/errors.js';
+import { ErrorCodes, TandemError } from '../../src/errors.js';
 
 /** Data accepted by `ServerConnection.send`. */
 export type SendData = string | Uint8Array | ArrayBuffer | ArrayBufferView;

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { isAuthenticationError, parseCookies } from './server-options.js';
 import type { AuthRequest } from './server-options.js';
 import type { PeerState } from './peer.js';
-import { CloseCodes } from '../src/close-codes.js';
+import { CloseCodes } from '../../src/close-codes.js';
 
 /** What the low-level server's `verifyClient` accepts: `true`, or a refusal. */
 export type Verdict = true | { readonly status: number; readonly reason?: string; readonly headers?: Record<string, string> };

@@ -7,8 +7,8 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
-import { CloseCodes } from '../src/close-codes.js';
-import { ErrorCodes, StateError, TandemError } from '../src/errors.js';
+import { CloseCodes } from '../../src/close-codes.js';
+import { ErrorCodes, StateError, TandemError } from '../../src/errors.js';
 import { acceptHeaders, isRefusal, negotiate, refusal, validateUpgrade, writeRefusal } from './handshake.js';
 import type { HandshakeOptions, HandshakeRefusal } from './handshake.js';
 import { createDeflateNegotiator } from './deflate-negotiator.js';

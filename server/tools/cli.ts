@@ -7,9 +7,9 @@
  * pings are answered by the engine. Prints exactly `listening <port>` (the real port, so
  * `--port 0` works) once ready; SIGINT/SIGTERM close every connection with 1001 and exit.
  */
-import { WebSocketServer } from './websocket-server.js';
-import type { WebSocketServerOptions } from './websocket-server.js';
-import type { ServerConnection } from './server-connection.js';
+import { WebSocketServer } from '../socket/websocket-server.js';
+import type { WebSocketServerOptions } from '../socket/websocket-server.js';
+import type { ServerConnection } from '../socket/server-connection.js';
 
 /** The usage text printed by `--help` and on usage errors. */
 export const USAGE = `Usage: tandem echo --port <n> [--host <host>] [--deflate]

@@ -9,15 +9,15 @@ import type { BroadcastOperator, BroadcastOptions } from './rooms.js';
 import type { PeerId } from './adapter.js';
 import type { PreparedMessage } from './prepared-message.js';
 import type { LivenessHandle } from './liveness.js';
-import type { Conversation } from '../src/conversation.js';
-import type { Envelope, HelloEnvelope } from '../src/envelope.js';
-import { PROTOCOL_VERSION } from '../src/envelope.js';
-import type { EventName, PayloadArgs, RequestName, RequestPayload, ResponsePayload, ServerEndpoint } from '../src/contract.js';
-import type { RequestOptions } from '../src/requests.js';
-import { DisconnectedError } from '../src/requests.js';
-import { CloseCodes, isValidWireCloseCode } from '../src/close-codes.js';
-import { ErrorCodes, TandemError } from '../src/errors.js';
-import { assertNever } from '../src/assert-never.js';
+import type { Conversation } from '../../src/conversation.js';
+import type { Envelope, HelloEnvelope } from '../../src/envelope.js';
+import { PROTOCOL_VERSION } from '../../src/envelope.js';
+import type { EventName, PayloadArgs, RequestName, RequestPayload, ResponsePayload, ServerEndpoint } from '../../src/contract.js';
+import type { RequestOptions } from '../../src/requests.js';
+import { DisconnectedError } from '../../src/requests.js';
+import { CloseCodes, isValidWireCloseCode } from '../../src/close-codes.js';
+import { ErrorCodes, TandemError } from '../../src/errors.js';
+import { assertNever } from '../../src/assert-never.js';
 
 /** The low-level socket a peer drives (a `WebSocketServer` connection, ws-style events). */
 export interface PeerSocket {

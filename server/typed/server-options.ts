@@ -5,13 +5,13 @@ import type { Server as HttpServer, IncomingHttpHeaders, IncomingMessage } from 
 import type { AdapterFactory } from './adapter.js';
 import type { Peer } from './peer.js';
 import type { BackpressureOptions } from './backpressure.js';
-import type { PerMessageDeflateOptions } from './permessage-deflate.js';
-import type { WebSocketServerOptions } from './websocket-server.js';
+import type { PerMessageDeflateOptions } from '../socket/permessage-deflate.js';
+import type { WebSocketServerOptions } from '../socket/websocket-server.js';
 import type { Verdict } from './admission.js';
-import type { Codec } from '../src/codec.js';
-import type { Scheduler } from '../src/scheduler.js';
-import type { ContractSchemas } from '../src/validate.js';
-import { TandemError } from '../src/errors.js';
+import type { Codec } from '../../src/codec.js';
+import type { Scheduler } from '../../src/scheduler.js';
+import type { ContractSchemas } from '../../src/validate.js';
+import { TandemError } from '../../src/errors.js';
 
 /** What `authenticate` sees of the HTTP upgrade request, before the 101. */
 export interface AuthRequest {

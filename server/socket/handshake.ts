@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { isToken } from '../src/rfc6455/http-token.js';
+import { isToken } from '../../src/rfc6455/http-token.js';
 import type { MessageCodec } from './server-connection.js';
 
 /** Re-exported: the handshake's token check is the engine's (one RFC 9110 table). */

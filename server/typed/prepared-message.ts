@@ -4,8 +4,8 @@
  * recipient. Nothing is copied or re-encoded per peer.
  */
 import type { BroadcastMessage } from './adapter.js';
-import { encodeFrame } from '../src/rfc6455/frame-writer.js';
-import { Opcodes } from '../src/rfc6455/constants.js';
+import { encodeFrame } from '../../src/rfc6455/frame-writer.js';
+import { Opcodes } from '../../src/rfc6455/constants.js';
 
 /** An encoded envelope ready for fan-out. */
 export class PreparedMessage implements BroadcastMessage {

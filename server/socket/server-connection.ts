@@ -18,11 +18,11 @@
 import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
-import { CloseCodes } from '../src/close-codes.js';
-import { ErrorCodes, ProtocolError, TandemError, isProtocolError } from '../src/errors.js';
-import { Connection } from '../src/rfc6455/connection.js';
-import type { ConnectionHandler } from '../src/rfc6455/connection.js';
-import { assertSendableCloseCode } from '../src/rfc6455/frame-writer.js';
+import { CloseCodes } from '../../src/close-codes.js';
+import { ErrorCodes, ProtocolError, TandemError, isProtocolError } from '../../src/errors.js';
+import { Connection } from '../../src/rfc6455/connection.js';
+import type { ConnectionHandler } from '../../src/rfc6455/connection.js';
+import { assertSendableCloseCode } from '../../src/rfc6455/frame-writer.js';
 import { engineOptionsFor } from './engine-options.js';
 import { toBuffer, toPayload } from './send-data.js';
 import type { SendData } from './send-data.js';

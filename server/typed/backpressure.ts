@@ -5,8 +5,8 @@
  * what cannot keep up, so memory per peer stays bounded by roughly `maxBufferedBytes` plus one
  * message.
  */
-import { ErrorCodes, TandemError } from '../src/errors.js';
-import { assertNever } from '../src/assert-never.js';
+import { ErrorCodes, TandemError } from '../../src/errors.js';
+import { assertNever } from '../../src/assert-never.js';
 
 /**
  * What happens past the high-water mark:

@@ -3,7 +3,7 @@
  * of a new connection and the terminate deadline of a peer being closed as a slow consumer.
  * An open, idle peer has none (liveness is the single sweep).
  */
-import type { Scheduler, TimerHandle } from '../src/scheduler.js';
+import type { Scheduler, TimerHandle } from '../../src/scheduler.js';
 
 /** At most one deadline per key; setting a new one replaces the old. */
 export class PeerDeadlines<K> {

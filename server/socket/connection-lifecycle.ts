@@ -3,7 +3,7 @@
  * `open` → `closing` (which owns the close timer) → `closed`. `readyState` is derived from it.
  * Also the policy for user listeners called from inside the parse loop ({@link rethrowLater}).
  */
-import { assertNever } from '../src/assert-never.js';
+import { assertNever } from '../../src/assert-never.js';
 import { ReadyStates } from './server-connection-options.js';
 import type { ReadyState } from './server-connection-options.js';
 

@@ -11,8 +11,8 @@
  * other connections.
  */
 import { isUtf8 } from 'node:buffer';
-import { CloseCodes } from '../src/close-codes.js';
-import { ErrorCodes, ProtocolError, isProtocolError } from '../src/errors.js';
+import { CloseCodes } from '../../src/close-codes.js';
+import { ErrorCodes, ProtocolError, isProtocolError } from '../../src/errors.js';
 
 /** A per-connection message transform; `PerMessageDeflate` (server/permessage-deflate.ts) fits. */
 export interface MessageCodec {

@@ -5,10 +5,10 @@
  * {@link PerMessageDeflate} codec. One {@link ConcurrencyLimiter} serves every connection of the
  * server, so a crowd compressing at once queues instead of exhausting libuv's thread pool.
  */
-import { ErrorCodes } from '../src/errors.js';
-import { parseExtensionHeader } from '../src/rfc6455/extension-header.js';
-import type { Extension } from '../src/rfc6455/extension-header.js';
-import { acceptPerMessageDeflate } from '../src/rfc6455/permessage-deflate-params.js';
+import { ErrorCodes } from '../../src/errors.js';
+import { parseExtensionHeader } from '../../src/rfc6455/extension-header.js';
+import type { Extension } from '../../src/rfc6455/extension-header.js';
+import { acceptPerMessageDeflate } from '../../src/rfc6455/permessage-deflate-params.js';
 import { refusal } from './handshake.js';
 import type { ExtensionAgreement, HandshakeRefusal, NegotiateExtensions } from './handshake.js';
 import { ConcurrencyLimiter, PerMessageDeflate, resolvePerMessageDeflateOptions } from './permessage-deflate.js';

@@ -4,10 +4,10 @@
  * queue up instead of exhausting libuv's thread pool and memory.
  */
 import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
-import { CloseCodes } from '../src/close-codes.js';
-import { ErrorCodes, ProtocolError, StateError, TandemError } from '../src/errors.js';
+import { CloseCodes } from '../../src/close-codes.js';
+import { ErrorCodes, ProtocolError, StateError, TandemError } from '../../src/errors.js';
 import type { ConcurrencyLimiter } from './concurrency-limiter.js';
-import type { PerMessageDeflateParams } from '../src/rfc6455/permessage-deflate-params.js';
+import type { PerMessageDeflateParams } from '../../src/rfc6455/permessage-deflate-params.js';
 import { DEFAULTS, checkInteger, defaultLimiter } from './permessage-deflate-options.js';
 
 export {

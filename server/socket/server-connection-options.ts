@@ -4,7 +4,7 @@
  * only behaviour.
  */
 import type { Buffer } from 'node:buffer';
-import { DEFAULTS as ENGINE_DEFAULTS } from '../src/rfc6455/constants.js';
+import { DEFAULTS as ENGINE_DEFAULTS } from '../../src/rfc6455/constants.js';
 import type { MessageCodec } from './message-codec-queue.js';
 import type { ServerConnection } from './server-connection.js';
 

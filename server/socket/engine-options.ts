@@ -4,7 +4,7 @@
  * an idle connection's memory is the figure issue 6 measures.
  */
 import { Buffer, isUtf8 } from 'node:buffer';
-import type { ConnectionOptions } from '../src/rfc6455/connection.js';
+import type { ConnectionOptions } from '../../src/rfc6455/connection.js';
 
 /** The engine's allocator: spanning payloads are fully overwritten, so zero-filling would be wasted work. */
 function allocateUnsafe(byteLength: number): Uint8Array {
