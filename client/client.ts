@@ -222,6 +222,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     const outcome = this.#conversation.receive(data);
     switch (outcome.kind) {
       case 'handled':
+      case 'duplicate':
         return;
       case 'handshake': // only a welcome gets here: the direction check refuses a hello
         return this.#onWelcome(state as Extract<Linked, { kind: 'connecting' }>, socket);

@@ -34,6 +34,8 @@ export const CloseCodes = {
   ClientPolicyViolation: 4008,
   Unauthorized: 4401,
   Forbidden: 4403,
+  /** Session resume: another connection resumed this session (docs/protocol.md §10.3); do not reconnect. */
+  SessionTakenOver: 4409,
 } as const;
 
 /** A close code named in {@link CloseCodes}. */

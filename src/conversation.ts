@@ -18,6 +18,8 @@ import { systemScheduler } from './scheduler.js';
 import { PayloadValidationError, describeIssues, findSchema, validatePayload } from './validate.js';
 import type { ContractDefinition, StandardIssue, Validation } from './validate.js';
 import { assertNever } from './assert-never.js';
+import { isSequenced } from './session/inbound-sequence.js';
+import type { InboundVerdict } from './session/inbound-sequence.js';
 
 /** Options of a {@link Conversation}. */
 export interface ConversationOptions<Ctx> {
@@ -41,9 +43,22 @@ export interface ConversationOptions<Ctx> {
   requestTimeout?: number | undefined;
 }
 
+/**
+ * The receiving side of a resumable session (a `SessionChannel`): what the conversation needs to
+ * drop replayed duplicates and to acknowledge (docs/protocol.md §10).
+ */
+export interface SessionReceiver {
+  /** The peer acknowledged up to `seq`; false when that is more than was sent. */
+  acknowledged(seq: number): boolean;
+  /** Judges (and counts) an incoming seq. */
+  accept(seq: number): InboundVerdict;
+}
+
 /** What {@link Conversation.receive} did with one message. */
 export type ReceiveOutcome =
   | { kind: 'handled'; envelope: Envelope }
+  /** Session resume: a replayed envelope that was delivered before; dropped. */
+  | { kind: 'duplicate'; envelope: Envelope }
   /** A hello (at the server) or welcome (at the client): the owner decides, then calls `ready()`. */
   | { kind: 'handshake'; envelope: HelloEnvelope | WelcomeEnvelope }
   /** Fail the connection with `error.closeCode` (docs/protocol.md "Errors"). */
@@ -69,6 +84,8 @@ export class Conversation<Ctx = void> {
   #epoch = 0;
   /** Tail of the deliveries waiting behind an async validator on this connection, if any. */
   #tail: Promise<void> | undefined;
+  /** The resumable session this conversation runs in, if both ends agreed to resume. */
+  #session: SessionReceiver | undefined;
 
   constructor(options: ConversationOptions<Ctx>) {
     this.#options = options;
@@ -98,6 +115,23 @@ export class Conversation<Ctx = void> {
     this.#tail = undefined;
   }
 
+  /**
+   * Session resume: from now on incoming application envelopes must carry `seq` and are checked
+   * by `session` (duplicates dropped, gaps fatal); `undefined` turns it off (a new, plain session).
+   */
+  useSession(session: SessionReceiver | undefined): void {
+    this.#session = session;
+  }
+
+  /**
+   * Session resume: the link dropped but the session lives on. The next link starts in the
+   * handshake phase, but — unlike {@link reset} — answers still being computed belong to the
+   * session and go out (the owner logs them and re-sends them after the resume).
+   */
+  suspend(): void {
+    this.#phase = 'handshake';
+  }
+
   /** Registers the handler of incoming request `name`; returns its disposer. */
   handle(name: string, handler: AnyRequestHandler<Ctx>): () => void {
     this.#handlers.set(name, handler);
@@ -121,6 +155,17 @@ export class Conversation<Ctx = void> {
       return { kind: 'handshake', envelope };
     }
     if (!pre && this.#phase === 'handshake') return fatal(`"${envelope.type}" before the handshake completed`);
+    const session = this.#session;
+    if (session !== undefined) {
+      // docs/protocol.md §10: acks are cumulative; one beyond what was sent is the peer's fault.
+      if (envelope.ack !== undefined && !session.acknowledged(envelope.ack)) return fatal(`"ack" ${envelope.ack} is beyond what was sent`);
+      if (isSequenced(envelope)) {
+        if (envelope.seq === undefined) return fatal(`"${envelope.type}" without "seq" in a resumable session`);
+        const verdict = session.accept(envelope.seq);
+        if (verdict === 'duplicate') return { kind: 'duplicate', envelope };
+        if (verdict === 'gap') return fatal(`"seq" ${envelope.seq} skips a message`);
+      }
+    }
     this.#route(envelope);
     return { kind: 'handled', envelope };
   }
@@ -142,6 +187,8 @@ export class Conversation<Ctx = void> {
       }
       case 'pong':
         return; // liveness only: the owner's heartbeat already saw the traffic
+      case 'ack':
+        return; // its `ack` field was applied in receive(); without a session it means nothing
       default: {
         return assertNever(envelope);
       }

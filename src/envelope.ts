@@ -6,7 +6,7 @@ import { assertNever } from './assert-never.js';
 export const PROTOCOL_VERSION = 1;
 
 /** Every envelope kind of wire format v1 (field `type`). */
-export const EnvelopeTypes = ['hello', 'welcome', 'event', 'request', 'response', 'error', 'ping', 'pong'] as const;
+export const EnvelopeTypes = ['hello', 'welcome', 'event', 'request', 'response', 'error', 'ping', 'pong', 'ack'] as const;
 
 /** One of {@link EnvelopeTypes}. */
 export type EnvelopeType = (typeof EnvelopeTypes)[number];
@@ -24,13 +24,42 @@ export const EnvelopeDirections: Readonly<Record<EnvelopeType, Side | 'both'>> =
   error: 'both',
   ping: 'both',
   pong: 'both',
+  ack: 'both',
 });
+
+/** Why a session could not be resumed (welcome `reason`, client `open` event; docs/protocol.md §10). */
+export const ResumeFailures = {
+  /** The session's window passed (or it ended and the server still remembers that). */
+  Expired: 'expired',
+  /** The session's log went over its bounds: something it would have to replay is gone. */
+  Overflow: 'overflow',
+  /** The session belongs to an earlier run of the server (or its history was lost). */
+  Restart: 'restart',
+  /** The hello authenticated as someone else than the session's owner. */
+  Identity: 'identity',
+  /** The server has never heard of this session (or forgot it). */
+  Unknown: 'unknown',
+  /** The server (or the client) does not resume sessions. */
+  Disabled: 'disabled',
+  /** The session was closed on purpose (by either end). */
+  Closed: 'closed',
+  /** The resume attempt was inconsistent (an `ack` behind what was acknowledged or ahead of what was sent). */
+  Invalid: 'invalid',
+} as const;
+
+/** One of {@link ResumeFailures}. */
+export type ResumeFailure = (typeof ResumeFailures)[keyof typeof ResumeFailures];
 
 interface EnvelopeBase {
   /** Format version, always {@link PROTOCOL_VERSION}. */
   v: typeof PROTOCOL_VERSION;
-  /** Reserved for session resume: per-delivered-message sequence number. Not interpreted in v1. */
+  /**
+   * Session resume (docs/protocol.md §10): this envelope's number in its direction of the session,
+   * 1, 2, 3… on `event`, `request`, `response` and `error` when both ends agreed to resume.
+   */
   seq?: number;
+  /** Session resume: the sender received every envelope of the other direction up to this seq. */
+  ack?: number;
 }
 
 /** Client → server, first envelope of every connection: credentials and (reserved) resume data. */
@@ -38,15 +67,21 @@ export interface HelloEnvelope extends EnvelopeBase {
   type: 'hello';
   /** Whatever the client's `auth` option produced for this attempt (any JSON value). */
   auth?: unknown;
-  /** Reserved for session resume: the session id from a previous welcome. */
+  /** Session resume: the client speaks it (sent on every hello of a resuming client). */
+  resume?: boolean;
+  /** Session resume: the session to resume (from an earlier welcome); `ack` says what arrived of it. */
   sid?: string;
 }
 
 /** Server → client, answer to a accepted hello; the connection is usable after it. */
 export interface WelcomeEnvelope extends EnvelopeBase {
   type: 'welcome';
-  /** Reserved for session resume: the id of this session. */
+  /** Session resume: the id of this session (new, or the one resumed). */
   sid?: string;
+  /** Session resume: true when the hello's `sid` was resumed (then `ack` says what the server has). */
+  resumed?: boolean;
+  /** Session resume: why the hello's `sid` was not resumed (a {@link ResumeFailure}). */
+  reason?: string;
 }
 
 /** Either direction: a fire-and-forget typed event. */
@@ -93,6 +128,12 @@ export interface PongEnvelope extends EnvelopeBase {
   type: 'pong';
 }
 
+/** Either direction, session resume only: a standalone cumulative acknowledgement (`ack` required). */
+export interface AckEnvelope extends EnvelopeBase {
+  type: 'ack';
+  ack: number;
+}
+
 /** A wire format v1 envelope. */
 export type Envelope =
   | HelloEnvelope
@@ -102,7 +143,11 @@ export type Envelope =
   | ResponseEnvelope
   | ErrorEnvelope
   | PingEnvelope
-  | PongEnvelope;
+  | PongEnvelope
+  | AckEnvelope;
+
+/** The kinds numbered by `seq` in a resumable session: all application traffic. */
+export type SequencedEnvelope = EventEnvelope | RequestEnvelope | ResponseEnvelope | ErrorEnvelope;
 
 /** Longest accepted `name`, in UTF-16 code units: names are identifiers, not data. */
 export const MAX_NAME_LENGTH = 256;
@@ -150,11 +195,20 @@ export function parseEnvelope(value: unknown): Envelope {
   // Own keys of the directions table are the kinds; inherited ones (`toString`…) are functions.
   if (typeof type !== 'string' || typeof EnvelopeDirections[type as EnvelopeType] !== 'string') fail(`unknown type ${JSON.stringify(type)}`, CloseCodes.UnsupportedData);
   check(o['seq'] === undefined || isCount(o['seq']), 'seq');
+  check(o['ack'] === undefined || isCount(o['ack']), 'ack');
   const kind = type as EnvelopeType;
   switch (kind) {
     case 'hello':
+      check(o['sid'] === undefined || typeof o['sid'] === 'string', 'sid');
+      check(o['resume'] === undefined || typeof o['resume'] === 'boolean', 'resume');
+      break;
     case 'welcome':
       check(o['sid'] === undefined || typeof o['sid'] === 'string', 'sid');
+      check(o['resumed'] === undefined || typeof o['resumed'] === 'boolean', 'resumed');
+      check(o['reason'] === undefined || typeof o['reason'] === 'string', 'reason');
+      break;
+    case 'ack':
+      check(isCount(o['ack']), 'ack');
       break;
     case 'event':
       requireName(o);
@@ -210,12 +264,32 @@ export function responseEnvelope(id: number, payload?: unknown): ResponseEnvelop
   return envelopeOf('response', { id }, 'payload', payload);
 }
 
-/** The client's hello (`auth` omitted when undefined). */
-export function helloEnvelope(auth?: unknown): HelloEnvelope {
-  return envelopeOf('hello', {}, 'auth', auth);
+/**
+ * The client's hello (`auth` omitted when undefined). `resume` marks a client that speaks session
+ * resume, and names the session to resume with the last seq received of it (docs/protocol.md §10).
+ */
+export function helloEnvelope(auth?: unknown, resume?: { sid?: string | undefined; ack?: number | undefined }): HelloEnvelope {
+  const hello = envelopeOf<HelloEnvelope>('hello', {}, 'auth', auth);
+  if (resume === undefined) return hello;
+  hello.resume = true;
+  if (resume.sid !== undefined) {
+    hello.sid = resume.sid;
+    hello.ack = resume.ack ?? 0;
+  }
+  return hello;
 }
 
-/** The server's welcome. */
-export function welcomeEnvelope(sid?: string): WelcomeEnvelope {
-  return envelopeOf('welcome', {}, 'sid', sid);
+/** The server's welcome; `resume` adds the session fields (docs/protocol.md §10). */
+export function welcomeEnvelope(sid?: string, resume?: { resumed: boolean; ack: number; reason?: string | undefined }): WelcomeEnvelope {
+  const welcome = envelopeOf<WelcomeEnvelope>('welcome', {}, 'sid', sid);
+  if (resume === undefined) return welcome;
+  welcome.resumed = resume.resumed;
+  welcome.ack = resume.ack;
+  if (resume.reason !== undefined) welcome.reason = resume.reason;
+  return welcome;
+}
+
+/** A standalone acknowledgement of everything up to `seq`. */
+export function ackEnvelope(seq: number): AckEnvelope {
+  return envelopeOf<AckEnvelope>('ack', { ack: seq });
 }

@@ -277,6 +277,7 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
     const outcome = this.conversation.receive(data);
     switch (outcome.kind) {
       case 'handled':
+      case 'duplicate':
         return;
       case 'handshake':
         // Direction was checked by the conversation: at the server this is always a hello.
