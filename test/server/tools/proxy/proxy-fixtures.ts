@@ -41,8 +41,10 @@ export async function tcpServer(onSocket: (socket: Socket) => void = () => {}): 
 }
 
 /** Resolves with the arguments of `emitter`'s next `event`. */
-export function nextEvent<A extends unknown[]>(emitter: { once(event: string, listener: (...args: A) => void): unknown }, event: string): Promise<A> {
-  return new Promise((resolve) => emitter.once(event, (...args: A) => resolve(args)));
+export function nextEvent<A extends unknown[]>(emitter: { once(event: never, listener: never): unknown }, event: string): Promise<A> {
+  // Typed loosely on purpose: the emitters here (net, ws, eventemitter3) all declare `once` differently.
+  const once = emitter.once.bind(emitter) as unknown as (event: string, listener: (...args: A) => void) => unknown;
+  return new Promise((resolve) => once(event, (...args: A) => resolve(args)));
 }
 
 /** A port nothing listens on (it was free a moment ago): connecting to it is refused. */
