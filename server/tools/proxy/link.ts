@@ -134,7 +134,9 @@ export class Link implements PipeOwner {
       if (hadError) {
         if (this.current !== 'closed') this.current = 'closing';
         reset(partner);
-      } else into.whenDelivered(() => partner.destroy());
+      } else {
+        into.whenDelivered(() => partner.destroy());
+      }
       if (--this.openSockets === 0) this.onClosed();
     });
   }

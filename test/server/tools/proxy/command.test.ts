@@ -87,6 +87,14 @@ describe('tandem proxy arguments', () => {
     expect(top.stdout).toMatch(/^ {2}proxy {2}fault-injection TCP proxy/m);
   });
 
+  it('a port it cannot listen on exits 1', async () => {
+    const { port } = await listenEcho();
+    const out = io();
+    expect(await main(['proxy', '--listen', `127.0.0.1:${port}`, '--target', '127.0.0.1:1'], out)).toBe(1);
+    expect(out.stderr).toMatch(/^tandem proxy: cannot listen: .*EADDRINUSE/);
+    expect(out.stdout).toBe('');
+  });
+
   it('in process: prints "listening <port>", logs the seed and each cut on stderr', async () => {
     const { port } = await listenEcho();
     const out = io();
