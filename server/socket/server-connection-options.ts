@@ -6,7 +6,6 @@
 import type { Buffer } from 'node:buffer';
 import { DEFAULTS as ENGINE_DEFAULTS } from '../../src/rfc6455/constants.js';
 import type { MessageCodec } from './message-codec-queue.js';
-import type { ServerConnection } from './server-connection.js';
 
 /** `readyState` values, the same numbers as the browser's and `ws`'s. */
 export const ReadyStates = Object.freeze({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const);
@@ -42,10 +41,13 @@ export interface ServerConnectionOptions {
   readonly owner?: ConnectionOwner | undefined;
 }
 
-/** Tracks connections without a closure per connection. */
-export interface ConnectionOwner {
+/**
+ * Tracks connections without a closure per connection. `Connection` is the `ServerConnection`
+ * (a parameter, so this file of types never imports the class that imports it).
+ */
+export interface ConnectionOwner<Connection extends object = object> {
   /** The TCP connection is gone. */
-  connectionClosed(connection: ServerConnection): void;
+  connectionClosed(connection: Connection): void;
 }
 
 /** Options of {@link ServerConnection.send}. */

@@ -113,7 +113,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly #ownsServer: boolean;
   #state: ServerState = 'open';
   #serverClosed = false;
-  readonly #tracker: ConnectionOwner = {
+  readonly #tracker: ConnectionOwner<ServerConnection> = {
     connectionClosed: (ws) => {
       this.clients.delete(ws);
       this.#maybeClosed();

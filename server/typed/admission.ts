@@ -5,13 +5,10 @@
  * `authenticateHello` check of the hello's `auth` ({@link checkHello}).
  */
 import type { IncomingMessage } from 'node:http';
-import { isAuthenticationError, parseCookies } from './server-options.js';
-import type { AuthRequest } from './server-options.js';
+import { authRequest, isAuthenticationError } from './auth.js';
+import type { AuthRequest, Verdict } from './auth.js';
 import type { PeerState } from './peer.js';
 import { CloseCodes } from '../../src/close-codes.js';
-
-/** What the low-level server's `verifyClient` accepts: `true`, or a refusal. */
-export type Verdict = true | { readonly status: number; readonly reason?: string; readonly headers?: Record<string, string> };
 
 /** Options of {@link Admission}. */
 export interface AdmissionOptions<Identity> {
@@ -83,20 +80,6 @@ export class Admission<Identity> {
   #refuse(status: number, reason: string, headers: Record<string, string> = {}): Verdict {
     return { status, reason, headers };
   }
-}
-
-/** The {@link AuthRequest} view of an upgrade request. */
-export function authRequest(req: IncomingMessage): AuthRequest {
-  const url = req.url ?? '/';
-  const origin = req.headers.origin;
-  return {
-    url,
-    headers: req.headers,
-    cookies: parseCookies(req.headers.cookie),
-    query: new URL(url, 'http://localhost').searchParams,
-    origin: typeof origin === 'string' ? origin : undefined,
-    remoteAddress: req.socket.remoteAddress,
-  };
 }
 
 /** The part of a peer {@link checkHello} drives. */

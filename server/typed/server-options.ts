@@ -1,52 +1,17 @@
 /**
- * Options of `createServer`, their defaults, and what the `authenticate` hook sees.
+ * Options of `createServer` and their defaults (the types only, plus the mapping onto the
+ * low-level server's options). What the hooks see and throw lives in auth.ts.
  */
-import type { Server as HttpServer, IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { AdapterFactory } from './adapter.js';
 import type { Peer } from './peer.js';
 import type { BackpressureOptions } from './backpressure.js';
 import type { PerMessageDeflateOptions } from '../socket/permessage-deflate.js';
 import type { WebSocketServerOptions } from '../socket/websocket-server.js';
-import type { Verdict } from './admission.js';
+import type { AuthRequest, Verdict } from './auth.js';
 import type { Codec } from '../../src/codec.js';
 import type { Scheduler } from '../../src/scheduler.js';
 import type { ContractSchemas } from '../../src/validate.js';
-import { TandemError } from '../../src/errors.js';
-
-/** What `authenticate` sees of the HTTP upgrade request, before the 101. */
-export interface AuthRequest {
-  /** The request target, e.g. `/chat?token=…`. */
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  /** Parsed `Cookie` header. */
-  readonly cookies: Readonly<Record<string, string>>;
-  /** Parsed query string of `url`. */
-  readonly query: URLSearchParams;
-  readonly origin: string | undefined;
-  readonly remoteAddress: string | undefined;
-}
-
-/**
- * Throw (or reject with) this from `authenticate` to refuse the handshake with `status`
- * (401 by default, 403 for "known but not allowed"). Any other exception refuses with 500
- * and is reported through the server's `'error'` event.
- */
-export class AuthenticationError extends TandemError {
-  /** HTTP status of the refusal. */
-  readonly status: number;
-  /** Marks the class across duplicate module copies (ESM + CJS). */
-  readonly isAuthenticationError = true as const;
-
-  constructor(status: 401 | 403 | number = 401, message = status === 403 ? 'Forbidden' : 'Unauthorized') {
-    super(status === 403 ? 'ERR_FORBIDDEN' : 'ERR_UNAUTHORIZED', message);
-    this.status = status;
-  }
-}
-
-/** Is `err` an {@link AuthenticationError} (from any copy of this module)? */
-export function isAuthenticationError(err: unknown): err is AuthenticationError {
-  return typeof err === 'object' && err !== null && (err as { isAuthenticationError?: unknown }).isAuthenticationError === true;
-}
 
 /** Server-side liveness: protocol pings (RFC 6455 §5.5.2) from one sweep timer. */
 export interface ServerHeartbeatOptions {
@@ -170,27 +135,4 @@ export interface CloseOptions {
   readonly restart?: boolean;
   /** Overrides `closeTimeout` for this shutdown, in ms. */
   readonly timeout?: number;
-}
-
-/**
- * Parses a `Cookie` header (RFC 6265 §5.4) into name → value; malformed pairs are skipped.
- * The result has no prototype: a cookie named `constructor` or `__proto__` is just a cookie, and
- * an absent one reads `undefined`.
- */
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const cookies = Object.create(null) as Record<string, string>;
-  if (header === undefined) return cookies;
-  for (const pair of header.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) continue;
-    const name = pair.slice(0, eq).trim();
-    let value = pair.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    try {
-      cookies[name] = decodeURIComponent(value);
-    } catch {
-      cookies[name] = value;
-    }
-  }
-  return cookies;
 }
