@@ -15,8 +15,8 @@ export type ReadyState = (typeof ReadyStates)[keyof typeof ReadyStates];
 
 /** Defaults of {@link ServerConnectionOptions} (the compression threshold is the codec's: `PerMessageDeflate`). */
 export const DEFAULTS = Object.freeze({
-  /** How long to wait for the peer to finish the closing handshake before destroying the socket. @default 30000 */
-  closeTimeoutMs: 30_000,
+  /** How long to wait for the peer to finish the closing handshake before destroying the socket, in ms. @default 30000 */
+  closeTimeout: 30_000,
   /** @default 104857600 (100 MiB), as the engine and `ws`. */
   maxPayload: ENGINE_DEFAULTS.maxPayload,
   /** @default 100000 */
@@ -35,8 +35,8 @@ export interface ServerConnectionOptions {
   readonly maxPayload?: number | undefined;
   /** @default DEFAULTS.maxFragments */
   readonly maxFragments?: number | undefined;
-  /** @default DEFAULTS.closeTimeoutMs */
-  readonly closeTimeoutMs?: number | undefined;
+  /** In ms. @default DEFAULTS.closeTimeout (30000) */
+  readonly closeTimeout?: number | undefined;
   /** Told when the connection closed, before `close` is emitted (the server's client tracking). */
   readonly owner?: ConnectionOwner | undefined;
 }
@@ -68,7 +68,7 @@ export interface ServerConnectionEvents {
   message: [data: Buffer, isBinary: boolean];
   /**
    * The TCP connection is gone: the close frame's code and reason, else 1006 — with the reason
-   * `ERR_CLOSE_TIMEOUT` when the peer did not finish the closing handshake within `closeTimeoutMs`.
+   * `ERR_CLOSE_TIMEOUT` when the peer did not finish the closing handshake within `closeTimeout`.
    */
   close: [code: number, reason: Buffer];
   /** The peer broke the protocol (a `ProtocolError` with `code` and `closeCode`); `close` follows. */

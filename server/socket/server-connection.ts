@@ -89,7 +89,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     super();
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensions ?? '';
-    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs;
+    this.#closeTimeoutMs = options.closeTimeout ?? DEFAULTS.closeTimeout;
     this.#owner = options.owner;
     this.#socket = socket as TaggedSocket;
     this.#engine = new Connection(

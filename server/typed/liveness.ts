@@ -1,8 +1,8 @@
 /**
- * Server-side liveness: a protocol ping to every peer each `intervalMs`, and a peer that has not
- * answered `timeoutMs` after its ping is terminated. Idle connections own no timers: one sweep
+ * Server-side liveness: a protocol ping to every peer each `interval`, and a peer that has not
+ * answered `timeout` after its ping is terminated. Idle connections own no timers: one sweep
  * timer serves every tracked peer, armed for the earliest deadline and coalesced so that it fires
- * at most once per `resolutionMs` however many peers there are. With no peers, no timer runs.
+ * at most once per `resolution` however many peers there are. With no peers, no timer runs.
  */
 import { assertNever } from '../../src/assert-never.js';
 import type { Scheduler, TimerHandle } from '../../src/scheduler.js';
@@ -31,23 +31,23 @@ export interface LivenessHandle {
 
 /** Options of {@link LivenessSweep}. */
 export interface LivenessOptions {
-  /** Time between two pings to the same peer. @default 25000 */
-  readonly intervalMs?: number;
-  /** How long after a ping the peer has to answer. @default 10000 */
-  readonly timeoutMs?: number;
-  /** Sweeps are at least this far apart, so thousands of peers cost one wake-up. @default min(1000, intervalMs / 10, timeoutMs / 10) */
-  readonly resolutionMs?: number;
+  /** Time between two pings to the same peer, in ms. @default 25000 */
+  readonly interval?: number;
+  /** How long after a ping the peer has to answer, in ms. @default 10000 */
+  readonly timeout?: number;
+  /** Sweeps are at least this far apart, so thousands of peers cost one wake-up, in ms. @default min(1000, interval / 10, timeout / 10) */
+  readonly resolution?: number;
   readonly scheduler: Scheduler;
 }
 
 /** Defaults of {@link LivenessOptions}: the shared heartbeat policy, so both ends agree. */
 export const LIVENESS_DEFAULTS = Object.freeze({
   /** @default 25000 */
-  intervalMs: HEARTBEAT_DEFAULTS.interval,
+  interval: HEARTBEAT_DEFAULTS.interval,
   /** @default 10000 */
-  timeoutMs: HEARTBEAT_DEFAULTS.timeout,
+  timeout: HEARTBEAT_DEFAULTS.timeout,
   /** @default 1000 */
-  resolutionMs: 1_000,
+  resolution: 1_000,
 });
 
 /** Per-peer state: waiting for the next ping, or waiting for the answer to the last one. */
@@ -71,10 +71,10 @@ export class LivenessSweep {
 
   constructor(options: LivenessOptions) {
     this.#scheduler = options.scheduler;
-    this.#intervalMs = options.intervalMs ?? LIVENESS_DEFAULTS.intervalMs;
-    this.#timeoutMs = options.timeoutMs ?? LIVENESS_DEFAULTS.timeoutMs;
+    this.#intervalMs = options.interval ?? LIVENESS_DEFAULTS.interval;
+    this.#timeoutMs = options.timeout ?? LIVENESS_DEFAULTS.timeout;
     // Coarser than a tenth of the shortest period would blur the deadlines themselves.
-    this.#resolutionMs = options.resolutionMs ?? Math.min(LIVENESS_DEFAULTS.resolutionMs, this.#intervalMs / 10, this.#timeoutMs / 10);
+    this.#resolutionMs = options.resolution ?? Math.min(LIVENESS_DEFAULTS.resolution, this.#intervalMs / 10, this.#timeoutMs / 10);
   }
 
   /** Number of tracked peers. */
@@ -87,7 +87,7 @@ export class LivenessSweep {
     return this.#timer !== undefined;
   }
 
-  /** Start tracking a peer: its first ping is due `intervalMs` from now. */
+  /** Start tracking a peer: its first ping is due `interval` from now. */
   track(target: LivenessTarget): LivenessHandle {
     const entry: Entry = { target, state: { kind: 'idle', pingAt: this.#scheduler.now() + this.#intervalMs } };
     this.#entries.add(entry);

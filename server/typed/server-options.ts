@@ -123,8 +123,8 @@ export function lowLevelOptions<C, Identity>(
     ...(options.origins !== undefined ? { origins: options.origins } : {}),
     ...(options.perMessageDeflate !== undefined ? { perMessageDeflate: options.perMessageDeflate } : {}),
     maxPayload: options.maxMessageBytes ?? SERVER_DEFAULTS.maxMessageBytes,
-    closeTimeoutMs: options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout,
-    handshakeTimeoutMs: options.handshakeTimeout ?? SERVER_DEFAULTS.handshakeTimeout,
+    closeTimeout: options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout,
+    handshakeTimeout: options.handshakeTimeout ?? SERVER_DEFAULTS.handshakeTimeout,
     verifyClient: (info) => verify(info.req),
   };
 }

@@ -82,8 +82,8 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
         ? undefined
         : new LivenessSweep({
             scheduler: this.#scheduler,
-            ...(options.heartbeat?.interval !== undefined ? { intervalMs: options.heartbeat.interval } : {}),
-            ...(options.heartbeat?.timeout !== undefined ? { timeoutMs: options.heartbeat.timeout } : {}),
+            ...(options.heartbeat?.interval !== undefined ? { interval: options.heartbeat.interval } : {}),
+            ...(options.heartbeat?.timeout !== undefined ? { timeout: options.heartbeat.timeout } : {}),
           });
     this.#adapter = (options.adapter ?? memoryAdapter)({ deliver: (peerId, message) => this.#deliver(peerId, message) });
     this.#host = this.#makeHost();

@@ -173,7 +173,7 @@ describe('inbound compressed messages are back-pressured (item 8)', () => {
 
 describe('close timeout (item 27)', () => {
   it('reports 1006 with the reason ERR_CLOSE_TIMEOUT when the peer never answers the close', async () => {
-    const { ws, client } = await pair({ closeTimeoutMs: 50 });
+    const { ws, client } = await pair({ closeTimeout: 50 });
     const closed = new Promise<[number, string]>((resolve) => ws.once('close', (code, reason) => resolve([code, reason.toString()])));
     ws.close(1000);
     expect((await client.next())?.opcode).toBe(8);

@@ -161,8 +161,8 @@ describe('ServerConnection: closing', () => {
     expect(ws.readyState).toBe(ServerConnection.OPEN);
   });
 
-  it('destroys the socket when the peer does not answer within closeTimeoutMs (1006)', async () => {
-    const { ws, client } = await pair({ closeTimeoutMs: 100 });
+  it('destroys the socket when the peer does not answer within closeTimeout (1006)', async () => {
+    const { ws, client } = await pair({ closeTimeout: 100 });
     const closed = nextEvent<[number, Buffer]>(ws, 'close');
     ws.close(1000);
     expect((await client.next())?.opcode).toBe(8);
