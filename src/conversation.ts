@@ -27,8 +27,11 @@ export interface ConversationOptions<Ctx> {
   transmit(envelope: Envelope): void;
   /** Incoming event that passed validation. */
   onEvent(name: string, payload: unknown): void;
-  /** Non-fatal problems: invalid event payload, answer to an unknown request, handler failure. */
-  onError(error: TandemError | unknown): void;
+  /**
+   * Non-fatal problems: invalid event payload, answer to an unknown request, handler failure.
+   * `source` names the user code that failed, when it is user code (`request handler "join"`).
+   */
+  onError(error: TandemError | unknown, source?: string): void;
   /** Second argument of every request handler (the server passes the peer). */
   context: Ctx;
   /** @default jsonCodec */
@@ -39,6 +42,16 @@ export interface ConversationOptions<Ctx> {
   schemas?: ContractDefinition | undefined;
   /** Default request timeout (ms). @default 10000 */
   requestTimeout?: number | undefined;
+  /**
+   * Where incoming requests find their handler, looked up by name per request (the typed server's
+   * one table for all its peers). Without it the conversation keeps its own, filled by `handle()`.
+   */
+  handlers?: HandlerTable<Ctx> | undefined;
+}
+
+/** Request handlers by name. */
+export interface HandlerTable<Ctx> {
+  get(name: string): AnyRequestHandler<Ctx> | undefined;
 }
 
 /** What {@link Conversation.receive} did with one message. */
@@ -62,7 +75,8 @@ export class Conversation<Ctx = void> {
   readonly requests: PendingRequests;
   readonly codec: Codec;
   readonly #options: ConversationOptions<Ctx>;
-  readonly #handlers = new Map<string, AnyRequestHandler<Ctx>>();
+  readonly #own = new Map<string, AnyRequestHandler<Ctx>>();
+  readonly #handlers: HandlerTable<Ctx>;
   readonly #peer: Side;
   #phase: 'handshake' | 'ready' = 'handshake';
   /** Counts connections: work captured under an older epoch is dropped, never delivered or sent. */
@@ -73,6 +87,7 @@ export class Conversation<Ctx = void> {
   constructor(options: ConversationOptions<Ctx>) {
     this.#options = options;
     this.codec = options.codec ?? jsonCodec;
+    this.#handlers = options.handlers ?? this.#own;
     this.#peer = options.side === 'client' ? 'server' : 'client';
     this.requests = new PendingRequests(options.scheduler ?? systemScheduler, options.requestTimeout);
   }
@@ -98,11 +113,12 @@ export class Conversation<Ctx = void> {
     this.#tail = undefined;
   }
 
-  /** Registers the handler of incoming request `name`; returns its disposer. */
+  /** Registers the handler of incoming request `name`; returns its disposer. Not with the `handlers` option. */
   handle(name: string, handler: AnyRequestHandler<Ctx>): () => void {
-    this.#handlers.set(name, handler);
+    if (this.#handlers !== this.#own) throw new TypeError('this conversation looks its handlers up in the `handlers` table');
+    this.#own.set(name, handler);
     return () => {
-      if (this.#handlers.get(name) === handler) this.#handlers.delete(name);
+      if (this.#own.get(name) === handler) this.#own.delete(name);
     };
   }
 
@@ -112,7 +128,7 @@ export class Conversation<Ctx = void> {
     if (!decoded.ok) return { kind: 'fatal', error: decoded.error };
     const envelope = decoded.envelope;
     const side = this.#options.side;
-    // docs/protocol.md "Directions": the rule of checkDirection, as a value instead of a throw.
+    // docs/protocol.md "Directions": an envelope only its own side may send is refused (1008).
     if (EnvelopeDirections[envelope.type] === side) return fatal(`a ${side} never receives "${envelope.type}"`);
     const pre = envelope.type === 'ping' || envelope.type === 'pong';
     if (envelope.type === 'hello' || envelope.type === 'welcome') {
@@ -174,21 +190,21 @@ export class Conversation<Ctx = void> {
         } catch (err) {
           // The handler's value could not be encoded (a cycle, 100,000 levels of nesting…): report
           // it, and the caller still gets an answer instead of waiting for its timeout.
-          this.#options.onError(err);
+          this.#options.onError(err, `request handler "${name}" (its answer could not be encoded)`);
           this.#options.transmit(new RequestError(RequestErrorCodes.Internal, 'internal error').toEnvelope(id));
         }
       };
       // A handler is user code: its failure becomes an error envelope, never a protocol error.
       new Promise<unknown>((resolve) => resolve(handler(result.value, this.#options.context))).then(
         (value) => answer(responseEnvelope(id, value)),
-        (err: unknown) => answer(this.#failure(id, err)),
+        (err: unknown) => answer(this.#failure(id, name, err)),
       );
     });
   }
 
-  #failure(id: number, err: unknown): ErrorEnvelope {
+  #failure(id: number, name: string, err: unknown): ErrorEnvelope {
     if (isRequestError(err)) return err.toEnvelope(id);
-    this.#options.onError(err);
+    this.#options.onError(err, `request handler "${name}"`);
     return new RequestError(RequestErrorCodes.Internal, 'internal error').toEnvelope(id);
   }
 

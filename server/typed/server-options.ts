@@ -10,6 +10,7 @@ import type { PerMessageDeflateOptions } from '../socket/permessage-deflate.js';
 import type { WebSocketServerOptions } from '../socket/websocket-server.js';
 import type { AuthRequest, Verdict } from './auth.js';
 import type { Codec } from '../../src/codec.js';
+import type { Logger } from '../../src/logger.js';
 import type { Scheduler } from '../../src/scheduler.js';
 import type { ContractSchemas } from '../../src/validate.js';
 
@@ -21,8 +22,8 @@ export interface ServerHeartbeatOptions {
   readonly timeout?: number;
 }
 
-/** Options of `createServer<Contract, Identity>()`. */
-export interface ServerOptions<C, Identity = unknown> {
+/** Options of `createServer<Contract, Identity, Data>()`. */
+export interface ServerOptions<C, Identity = unknown, Data extends object = Record<string, unknown>> {
   // — where to listen: exactly one of port, server, noServer (as `WebSocketServer`) —
   /** Listen on this port (0: any free port). */
   readonly port?: number;
@@ -52,7 +53,7 @@ export interface ServerOptions<C, Identity = unknown> {
    * 4401 (or 4403 for status 403), codes after which the client does not reconnect. Messages
    * arriving meanwhile are held and processed after `'connection'`.
    */
-  readonly authenticateHello?: (auth: unknown, peer: Peer<C, Identity>) => Identity | Promise<Identity>;
+  readonly authenticateHello?: (auth: unknown, peer: Peer<C, Identity, Data>) => Identity | Promise<Identity>;
   /**
    * How long a TCP connection may take to complete its HTTP upgrade; slower ones are dropped
    * before the 101 (slow-loris), in ms. @default 10000
@@ -91,6 +92,12 @@ export interface ServerOptions<C, Identity = unknown> {
   readonly closeTimeout?: number;
   /** Clock and timers. @default systemScheduler */
   readonly scheduler?: Scheduler;
+  /**
+   * Where an error is written when no `'error'` listener (on the server or its peer) heard it: a
+   * handler or listener that threw, a hook that failed, a slow consumer. `false` for nowhere.
+   * @default consoleLogger (one `console.error` line naming the source and the peer)
+   */
+  readonly logger?: Logger | false;
 }
 
 /** Defaults of {@link ServerOptions}. */
@@ -110,8 +117,8 @@ export const SERVER_DEFAULTS = Object.freeze({
  * the timeouts, so there is one default per concept (the socket's close timer is `closeTimeout`,
  * not the low-level 30 s; the upgrade deadline is `handshakeTimeout`).
  */
-export function lowLevelOptions<C, Identity>(
-  options: ServerOptions<C, Identity>,
+export function lowLevelOptions<C, Identity, Data extends object>(
+  options: ServerOptions<C, Identity, Data>,
   verify: (req: IncomingMessage) => Promise<Verdict>,
 ): WebSocketServerOptions {
   return {
