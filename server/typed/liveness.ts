@@ -5,6 +5,7 @@
  * at most once per `resolution` however many peers there are. With no peers, no timer runs.
  */
 import { assertNever } from '../../src/assert-never.js';
+import { callListener } from '../../src/call-listener.js';
 import type { Scheduler, TimerHandle } from '../../src/scheduler.js';
 import { HEARTBEAT_DEFAULTS } from '../../src/heartbeat.js';
 
@@ -152,9 +153,9 @@ export class LivenessSweep {
     if (next !== Infinity) this.#arm(Math.max(next, now + this.#resolutionMs));
     // State is settled before any peer code runs (a ping may throw, a terminate may untrack);
     // one failing peer must not cost the others their ping or their deadline.
-    for (const target of toPing) attempt(target, () => target.ping());
+    for (const target of toPing) callListener((err) => target.failed?.(err), () => target.ping());
     const reason = `no pong within ${this.#timeoutMs} ms of a ping`;
-    for (const target of toTerminate) attempt(target, () => target.terminate(reason));
+    for (const target of toTerminate) callListener((err) => target.failed?.(err), () => target.terminate(reason));
   }
 
   /** Make sure the timer fires no later than `at`. */
@@ -169,13 +170,5 @@ export class LivenessSweep {
     if (this.#timer === undefined) return;
     this.#scheduler.clearTimeout(this.#timer.handle);
     this.#timer = undefined;
-  }
-}
-
-function attempt(target: LivenessTarget, action: () => void): void {
-  try {
-    action();
-  } catch (err) {
-    target.failed?.(err);
   }
 }
