@@ -9,13 +9,11 @@
 /** What to do with a listener's exception. */
 export type OnListenerThrow = (error: unknown) => void;
 
-/** Runs `listener(...args)`; returns false when it threw (the exception went to `onThrow`). */
-export function callListener<A extends unknown[]>(onThrow: OnListenerThrow, listener: (...args: A) => unknown, ...args: A): boolean {
+/** Runs `listener()` (a closure calling user code); an exception it throws goes to `onThrow`. */
+export function callListener(onThrow: OnListenerThrow, listener: () => unknown): void {
   try {
-    listener(...args);
-    return true;
+    listener();
   } catch (err) {
     onThrow(err);
-    return false;
   }
 }

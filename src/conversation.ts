@@ -44,7 +44,7 @@ export interface ConversationOptions<Ctx> {
   requestTimeout?: number | undefined;
   /**
    * Where incoming requests find their handler, looked up by name per request (the typed server's
-   * one table for all its peers). Without it the conversation keeps its own, filled by `handle()`.
+   * one table for all its peers), after those registered with `handle()`.
    */
   handlers?: HandlerTable<Ctx> | undefined;
 }
@@ -75,8 +75,7 @@ export class Conversation<Ctx = void> {
   readonly requests: PendingRequests;
   readonly codec: Codec;
   readonly #options: ConversationOptions<Ctx>;
-  readonly #own = new Map<string, AnyRequestHandler<Ctx>>();
-  readonly #handlers: HandlerTable<Ctx>;
+  readonly #handlers = new Map<string, AnyRequestHandler<Ctx>>();
   readonly #peer: Side;
   #phase: 'handshake' | 'ready' = 'handshake';
   /** Counts connections: work captured under an older epoch is dropped, never delivered or sent. */
@@ -87,7 +86,6 @@ export class Conversation<Ctx = void> {
   constructor(options: ConversationOptions<Ctx>) {
     this.#options = options;
     this.codec = options.codec ?? jsonCodec;
-    this.#handlers = options.handlers ?? this.#own;
     this.#peer = options.side === 'client' ? 'server' : 'client';
     this.requests = new PendingRequests(options.scheduler ?? systemScheduler, options.requestTimeout);
   }
@@ -113,12 +111,11 @@ export class Conversation<Ctx = void> {
     this.#tail = undefined;
   }
 
-  /** Registers the handler of incoming request `name`; returns its disposer. Not with the `handlers` option. */
+  /** Registers the handler of incoming request `name`; returns its disposer. */
   handle(name: string, handler: AnyRequestHandler<Ctx>): () => void {
-    if (this.#handlers !== this.#own) throw new TypeError('this conversation looks its handlers up in the `handlers` table');
-    this.#own.set(name, handler);
+    this.#handlers.set(name, handler);
     return () => {
-      if (this.#own.get(name) === handler) this.#own.delete(name);
+      if (this.#handlers.get(name) === handler) this.#handlers.delete(name);
     };
   }
 
@@ -173,7 +170,7 @@ export class Conversation<Ctx = void> {
 
   #onRequest(envelope: RequestEnvelope): void {
     const { id, name } = envelope;
-    const handler = this.#handlers.get(name);
+    const handler = this.#handlers.get(name) ?? this.#options.handlers?.get(name);
     if (handler === undefined) {
       this.#options.transmit(new RequestError(RequestErrorCodes.UnknownMethod, `no handler for "${name}"`).toEnvelope(id));
       return;
@@ -190,7 +187,7 @@ export class Conversation<Ctx = void> {
         } catch (err) {
           // The handler's value could not be encoded (a cycle, 100,000 levels of nesting…): report
           // it, and the caller still gets an answer instead of waiting for its timeout.
-          this.#options.onError(err, `request handler "${name}" (its answer could not be encoded)`);
+          this.#options.onError(err, `request handler "${name}"`);
           this.#options.transmit(new RequestError(RequestErrorCodes.Internal, 'internal error').toEnvelope(id));
         }
       };

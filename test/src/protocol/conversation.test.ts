@@ -188,7 +188,7 @@ describe('Conversation', () => {
     expect(fatal(server.receive('{"v":1,"type":"event","name":"e"}'))).toBe('handled');
   });
 
-  it('with a `handlers` table, looks each request up by name when it arrives (and refuses handle())', async () => {
+  it('with a `handlers` table, looks each request up by name when it arrives (after its own handle() ones)', async () => {
     const table = new Map<string, (payload: unknown, context: string) => unknown>();
     const sent: Envelope[] = [];
     const server = new Conversation<string>({ side: 'server', context: 'peer-1', handlers: table, transmit: (e) => sent.push(e), onEvent: () => undefined, onError: () => undefined });
@@ -201,7 +201,10 @@ describe('Conversation', () => {
       { v: 1, type: 'error', id: 1, code: 'unknown_method', message: 'no handler for "who"' },
       { v: 1, type: 'response', id: 2, payload: 'answered for peer-1' },
     ]);
-    expect(() => server.handle('who', () => 1)).toThrow(TypeError);
+    server.handle('who', () => 'own');
+    server.receive('{"v":1,"type":"request","id":3,"name":"who"}');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(sent[2]).toEqual({ v: 1, type: 'response', id: 3, payload: 'own' });
   });
 
   it('keeps the order of events with synchronous schemas', async () => {
