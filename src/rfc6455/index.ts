@@ -9,9 +9,8 @@
  *   {@link encodeClosePayload}; {@link randomMaskKey}.
  * - {@link applyMask}, {@link isValidUtf8}, {@link Utf8Validator}, {@link Opcodes}, {@link DEFAULTS}.
  *
- * Deviations from the first sketch of this API: `Connection.wasClean`; `send` defaults to binary;
- * protocol-error close frames carry the code only; `closing-remote` is transient (the engine
- * echoes a peer's close at once).
+ * Worth knowing: `send` defaults to binary; protocol-error close frames carry the code only;
+ * `closing-remote` is transient (the engine echoes a peer's close at once).
  */
 export { Connection } from './connection.js';
 export type { ConnectionHandler, ConnectionOptions, ConnectionState, Role, SendOptions } from './connection.js';

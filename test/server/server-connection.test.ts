@@ -7,6 +7,7 @@ import { isValidWireCloseCode } from '../../src/close-codes.js';
 import type { WebSocketServerOptions } from '../../server/socket/websocket-server.js';
 import { RawClient, closeCodeOf, closePayload, encodeClientFrame } from '../helpers/raw-client.js';
 import { listen, stopAll } from '../helpers/servers.js';
+import { nextEvent } from '../helpers/wait.js';
 
 afterEach(stopAll);
 
@@ -18,10 +19,6 @@ async function pair(options: Options = {}): Promise<{ ws: ServerConnection; req:
   const client = await RawClient.connect(port);
   const [ws, req] = await connected;
   return { ws, req, client, port };
-}
-
-function nextEvent<T extends unknown[]>(ws: ServerConnection, event: 'message' | 'close' | 'error' | 'ping' | 'pong' | 'drain'): Promise<T> {
-  return new Promise((resolve) => ws.once(event, (...args: unknown[]) => resolve(args as T)));
 }
 
 describe('ServerConnection: messages', () => {

@@ -97,11 +97,4 @@ export async function closeAll(): Promise<void> {
   for (const task of tasks) await task();
 }
 
-/** Resolve when `predicate()` holds, polling every 5 ms (bounded). */
-export async function until(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeoutMs) throw new Error('until: timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { until } from '../../helpers/wait.js';
