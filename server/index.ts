@@ -28,7 +28,7 @@ export type {
 export { createServer, TandemServer } from './typed/server.js';
 export type { ServerState } from './typed/server.js';
 export { Peer } from './typed/peer.js';
-export type { EmitArgs, EmitOptions, PeerHandshake, PeerState } from './typed/peer.js';
+export type { EmitArgs, EmitOptions, PeerHandshake, PeerLifecycleEvents, PeerState } from './typed/peer.js';
 export { BroadcastOperator } from './typed/rooms.js';
 export type { BroadcastOptions, PeerLike } from './typed/rooms.js';
 export { MemoryAdapter, memoryAdapter } from './typed/adapter.js';
