@@ -14,6 +14,9 @@ import { Conversation } from '../src/conversation.js';
 import { eventEnvelope, helloEnvelope } from '../src/envelope.js';
 import type { Envelope } from '../src/envelope.js';
 import { StateError } from '../src/errors.js';
+import { callListener } from '../src/call-listener.js';
+import { loggerFrom } from '../src/logger.js';
+import type { Logger } from '../src/logger.js';
 import { HEARTBEAT_DEFAULTS, HeartbeatMonitor, pingEnvelope } from '../src/heartbeat.js';
 import type { HeartbeatPolicy } from '../src/heartbeat.js';
 import { DisconnectedError } from '../src/requests.js';
@@ -64,6 +67,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   readonly #random: () => number;
   readonly #backoff: BackoffPolicy;
   readonly #heartbeat: HeartbeatPolicy | undefined;
+  readonly #logger: Logger | undefined;
   #state: Lifecycle;
 
   constructor(url: UrlSource, options: ClientOptions<C> = {}) {
@@ -76,6 +80,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     this.#backoff = backoffPolicy(options.reconnect || {});
     this.#heartbeat = options.heartbeat === false ? undefined : { ...HEARTBEAT_DEFAULTS, ...options.heartbeat };
     this.#queue = new OfflineQueue(options.maxQueued ?? CLIENT_DEFAULTS.maxQueued);
+    this.#logger = loggerFrom(options.logger);
     this.#conversation = new Conversation<void>({
       side: 'client',
       context: undefined,
@@ -85,8 +90,8 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       requestTimeout: options.requestTimeout,
       transmit: (envelope) => this.#reply(envelope),
       // A listener's exception is the application's: reported, never a protocol error.
-      onEvent: (name, payload) => this.#guard(() => this.#events.emit(name, payload)),
-      onError: (error) => this.#report(error),
+      onEvent: (name, payload) => callListener((err) => this.#report(err, `listener of "${name}"`), () => this.#events.emit(name, payload)),
+      onError: (error, source) => this.#report(error, source),
     });
     this.#network = watchNetwork(options.network, {
       online: () => this.#retryNow(), // retry at once when the network returns
@@ -203,7 +208,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
         if (this.#owns(socket)) this.#lost(this.#state as Linked, code, reason);
       },
       onFailed: (err, reason) => {
-        this.#report(err);
+        this.#report(err, reason);
         this.#lost(state, CloseCodes.AbnormalClosure, reason);
       },
     });
@@ -227,7 +232,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       case 'handshake': // only a welcome gets here: the direction check refuses a hello
         return this.#onWelcome(state as Extract<Linked, { kind: 'connecting' }>, socket);
       case 'fatal':
-        this.#report(outcome.error);
+        this.#report(outcome.error, 'protocol');
         if (this.#state === state) this.#lost(state, browserCloseCode(outcome.error.closeCode), outcome.error.code, true);
         return;
       default: {
@@ -273,7 +278,9 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     return { envelope, data: this.#encode(envelope) };
   }
 
-  #report(error: unknown): void {
+  /** Reports on the lifecycle 'error' event; nobody listening, the logger gets it (`source`: what failed). */
+  #report(error: unknown, source?: string): void {
+    if (this.lifecycle.listenerCount('error') === 0) this.#logger?.error(`tandem client: ${source ?? 'error'}`, error);
     this.#notify('error', error);
   }
 
@@ -283,17 +290,8 @@ export class TandemClient<C extends ContractShape = ContractShape> {
    * never unwinds the state machine that emitted.
    */
   #notify<E extends keyof LifecycleEvents>(event: E, ...args: LifecycleEvents[E]): void {
-    this.#guard(() => (this.lifecycle.emit as (event: E, ...args: LifecycleEvents[E]) => boolean)(event, ...args), event === 'error');
-  }
-
-  /** Runs user listeners; their exception goes to 'error', or (`rethrow`) to the host in a microtask. */
-  #guard(run: () => unknown, rethrow = false): void {
-    try {
-      run();
-    } catch (err) {
-      if (rethrow) queueMicrotask(() => { throw err; });
-      else this.#report(err);
-    }
+    const onThrow = event === 'error' ? rethrowLater : (err: unknown) => this.#report(err, `'${event}' listener`);
+    callListener(onThrow, () => (this.lifecycle.emit as (event: E, ...args: LifecycleEvents[E]) => boolean)(event, ...args));
   }
 
   #dispatch(message: Queued): void {
@@ -383,6 +381,12 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     }
     if (this.state !== previous) this.#notify('state', this.state, previous);
   }
+}
+
+function rethrowLater(err: unknown): void {
+  queueMicrotask(() => {
+    throw err;
+  });
 }
 
 /** Creates a client for contract `C` and starts connecting. */

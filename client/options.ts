@@ -1,5 +1,6 @@
 import type { Codec } from '../src/codec.js';
 import type { HeartbeatPolicy } from '../src/heartbeat.js';
+import type { Logger } from '../src/logger.js';
 import type { Scheduler } from '../src/scheduler.js';
 import type { ContractSchemas } from '../src/validate.js';
 import type { ReconnectOptions } from './reconnect.js';
@@ -71,6 +72,12 @@ export interface ClientOptions<C> {
   random?: () => number;
   /** Source of `online`/`offline` events; `null` for none. @default globalThis when it is an event target */
   network?: NetworkEvents | null;
+  /**
+   * Where an error is written when no `lifecycle` `'error'` listener heard it (a listener or handler
+   * that threw, a protocol error, an invalid payload). `false` for nowhere.
+   * @default consoleLogger (one `console.error` line naming the source)
+   */
+  logger?: Logger | false;
 }
 
 /** Defaults of the client options. */

@@ -12,6 +12,7 @@ import type { ClientOptions, CloseInfo, StandardSchemaV1, TandemClient } from '.
 import { wsStandIn } from '../helpers/loopback-server.js';
 import type { LoopbackServer, LoopbackServerOptions, ServerFactory } from '../helpers/loopback-server.js';
 import { tandemServer } from '../helpers/tandem-loopback-server.js';
+import { sleep, until } from '../helpers/wait.js';
 
 type Contract = {
   client: {
@@ -42,14 +43,6 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-const until = async (check: () => boolean, ms = 3000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const opened = (c: TandemClient<Contract>) => until(() => c.state === 'open');
 
 function client(url: string, options: ClientOptions<Contract> = {}) {

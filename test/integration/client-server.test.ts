@@ -11,6 +11,7 @@ import { createClient } from '../../client/index.js';
 import type { ClientOptions, CloseInfo, StandardSchemaV1, TandemClient } from '../../client/index.js';
 import { createServer } from '../../server/index.js';
 import type { Peer, ServerOptions, TandemServer } from '../../server/index.js';
+import { sleep, until } from '../helpers/wait.js';
 
 type Chat = {
   client: {
@@ -30,14 +31,6 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close({ timeout: 100 })));
 });
 
-const until = async (check: () => boolean, ms = 3000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function server(options: Partial<ServerOptions<Chat>> = {}): Promise<{ s: TandemServer<Chat>; url: string; port: number; peers: Array<Peer<Chat>> }> {
   const s = createServer<Chat>({ port: 0, host: '127.0.0.1', ...options });
