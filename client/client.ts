@@ -11,8 +11,8 @@ import type { BackoffPolicy } from '../src/backoff.js';
 import { CloseCodes } from '../src/close-codes.js';
 import type { ContractShape, EventHandler, EventName, EventMap, PayloadArgs, RequestHandler, RequestMap, RequestName, RequestPayload, ResponsePayload } from '../src/contract.js';
 import { Conversation } from '../src/conversation.js';
-import { eventEnvelope, helloEnvelope } from '../src/envelope.js';
-import type { Envelope } from '../src/envelope.js';
+import { ackEnvelope, eventEnvelope } from '../src/envelope.js';
+import type { Envelope, SequencedEnvelope, WelcomeEnvelope } from '../src/envelope.js';
 import { StateError } from '../src/errors.js';
 import { HEARTBEAT_DEFAULTS, HeartbeatMonitor, pingEnvelope } from '../src/heartbeat.js';
 import type { HeartbeatPolicy } from '../src/heartbeat.js';
@@ -21,28 +21,31 @@ import type { RequestOptions } from '../src/requests.js';
 import { systemScheduler } from '../src/scheduler.js';
 import type { Scheduler, TimerHandle } from '../src/scheduler.js';
 import type { ContractDefinition } from '../src/validate.js';
+import { isSequenced } from '../src/session/inbound-sequence.js';
 import { startAttempt } from './attempt.js';
 import { browserCloseCode, checkCloseArgs } from './browser-close.js';
 import type { AttemptSource } from './attempt.js';
 import { watchNetwork } from './network.js';
 import type { NetworkWatch } from './network.js';
 import { CLIENT_DEFAULTS } from './options.js';
-import type { ClientOptions, ClientState, LifecycleEvents, UrlSource } from './options.js';
+import type { ClientOptions, ClientState, LifecycleEvents, OpenInfo, UrlSource } from './options.js';
 import { OfflineQueue } from './queue.js';
 import { decideReconnect } from './reconnect.js';
 import type { ReconnectDecision } from './reconnect.js';
+import { ClientSession, unstamp } from './session.js';
+import type { Outgoing } from './session.js';
 import type { Transport, WebSocketConstructor } from './transport.js';
 import { assertNever } from '../src/assert-never.js';
 
 /** The lifecycle: each variant owns its resources, released by `#transition` when it is left. */
 type Lifecycle =
-  | { kind: 'connecting'; attempt: number; retrying: boolean; socket: Transport | undefined; connectTimer: TimerHandle }
+  // `shown`: the public state meanwhile ('open' while a resumable session's link is replaced).
+  | { kind: 'connecting'; attempt: number; shown: ClientState; socket: Transport | undefined; connectTimer: TimerHandle }
   | { kind: 'open'; attempt: number; socket: Transport; heartbeat: HeartbeatMonitor | undefined; openedAt: number }
   | { kind: 'waiting'; attempt: number; retryTimer: TimerHandle | undefined }
   | { kind: 'closed'; code: number; reason: string };
 
 type Linked = Extract<Lifecycle, { kind: 'connecting' | 'open' }>;
-type Queued = { envelope: Envelope; data: string | Uint8Array };
 
 /** Request arguments: the payload (optional when the contract allows undefined), then options. */
 export type RequestArgs<P> = undefined extends P ? [payload?: P, options?: RequestOptions] : [payload: P, options?: RequestOptions];
@@ -56,7 +59,8 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   readonly lifecycle = new EventEmitter<LifecycleEvents>();
   readonly #events = new EventEmitter();
   readonly #conversation: Conversation;
-  readonly #queue: OfflineQueue<Queued>;
+  readonly #queue: OfflineQueue<Outgoing>;
+  readonly #session: ClientSession;
   readonly #network: NetworkWatch;
   readonly #source: AttemptSource;
   readonly #options: ClientOptions<C>;
@@ -75,7 +79,15 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     this.#random = options.random ?? Math.random;
     this.#backoff = backoffPolicy(options.reconnect || {});
     this.#heartbeat = options.heartbeat === false ? undefined : { ...HEARTBEAT_DEFAULTS, ...options.heartbeat };
-    this.#queue = new OfflineQueue(options.maxQueued ?? CLIENT_DEFAULTS.maxQueued);
+    const maxQueued = options.maxQueued ?? CLIENT_DEFAULTS.maxQueued;
+    this.#queue = new OfflineQueue(maxQueued);
+    this.#session = new ClientSession({
+      enabled: options.resume !== false,
+      maxKept: maxQueued,
+      scheduler: this.#scheduler,
+      encode: (envelope) => this.#encode(envelope),
+      sendAck: (seq) => this.#reply(ackEnvelope(seq)),
+    });
     this.#conversation = new Conversation<void>({
       side: 'client',
       context: undefined,
@@ -92,7 +104,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       online: () => this.#retryNow(), // retry at once when the network returns
       offline: () => this.#pauseRetries(),
     });
-    this.#state = this.#attempt(0, false);
+    this.#state = this.#attempt(0, 'connecting');
   }
 
   /** `connecting` (first attempt), `open`, `reconnecting` (waiting or retrying) or `closed`. */
@@ -100,7 +112,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     const s = this.#state;
     switch (s.kind) {
       case 'connecting':
-        return s.retrying ? 'reconnecting' : 'connecting';
+        return s.shown;
       case 'open':
         return 'open';
       case 'waiting':
@@ -113,10 +125,14 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     }
   }
 
-  /** Sends event `name`. While not open it is queued (throws QueueFullError when full); throws StateError after close(). */
+  /**
+   * Sends event `name`. While the link is down it is queued, or kept in the session's log to go out
+   * after the resume (either way throws QueueFullError when `maxQueued` are waiting); throws
+   * StateError after close().
+   */
   emit<K extends EventName<EventMap<C, 'client'>>>(name: K, ...args: PayloadArgs<EventMap<C, 'client'>[K]>): void {
     if (this.#state.kind === 'closed') throw new StateError(`emit("${name}") after close()`);
-    this.#dispatch(this.#message(eventEnvelope(name, args[0])));
+    this.#send(eventEnvelope(name, args[0]));
   }
 
   /** Listens to the server's event `name`; returns the disposer. */
@@ -144,7 +160,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     const { envelope, promise } = this.#conversation.requests.create(name, payload, options);
     if (envelope === undefined) return promise as Promise<never>; // the signal was already aborted: nothing to send
     try {
-      this.#dispatch(this.#message(envelope));
+      this.#send(envelope);
     } catch (err) {
       this.#conversation.requests.reject(envelope.id, err);
     }
@@ -168,7 +184,10 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     this.#finish(code, reason, code);
   }
 
-  /** Forces an attempt now (drops the current link if any); throws StateError after close(). */
+  /**
+   * Forces an attempt now (drops the current link if any; a resumable session is resumed, the
+   * state staying `open`); throws StateError after close().
+   */
   reconnect(): void {
     const s = this.#state;
     switch (s.kind) {
@@ -178,8 +197,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
         return this.#retryNow();
       case 'connecting':
       case 'open':
-        this.#unlink();
-        this.#transition(this.#attempt(0, true), CloseCodes.NormalClosure, 'reconnect');
+        this.#transition(this.#attempt(0, this.#unlink() ? 'open' : 'reconnecting'), CloseCodes.NormalClosure, 'reconnect');
         return;
       default: {
         return assertNever(s);
@@ -190,14 +208,14 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   // ——— connecting ———
 
   /** A new connecting state; URL and auth are resolved, then its socket is created. */
-  #attempt(attempt: number, retrying: boolean): Lifecycle {
+  #attempt(attempt: number, shown: ClientState): Lifecycle {
     const timeout = this.#options.connectTimeout ?? CLIENT_DEFAULTS.connectTimeout;
-    const state: Linked = { kind: 'connecting', attempt, retrying, socket: undefined, connectTimer: undefined };
+    const state: Linked = { kind: 'connecting', attempt, shown, socket: undefined, connectTimer: undefined };
     state.connectTimer = this.#scheduler.setTimeout(() => this.#lost(state, CloseCodes.AbnormalClosure, 'connect timeout'), timeout);
     startAttempt(this.#source, {
       isCurrent: () => this.#state === state,
       onSocket: (socket) => void (state.socket = socket),
-      onOpen: (socket, credentials) => socket.send(this.#encode(helloEnvelope(credentials))),
+      onOpen: (socket, credentials) => socket.send(this.#encode(this.#session.hello(credentials))),
       onMessage: (socket, data) => this.#onMessage(socket, data),
       onClose: (socket, code, reason) => {
         if (this.#owns(socket)) this.#lost(this.#state as Linked, code, reason);
@@ -225,7 +243,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       case 'duplicate':
         return;
       case 'handshake': // only a welcome gets here: the direction check refuses a hello
-        return this.#onWelcome(state as Extract<Linked, { kind: 'connecting' }>, socket);
+        return this.#onWelcome(state as Extract<Linked, { kind: 'connecting' }>, socket, outcome.envelope as WelcomeEnvelope);
       case 'fatal':
         this.#report(outcome.error);
         if (this.#state === state) this.#lost(state, browserCloseCode(outcome.error.closeCode), outcome.error.code, true);
@@ -236,7 +254,17 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     }
   }
 
-  #onWelcome(state: Extract<Linked, { kind: 'connecting' }>, socket: Transport): void {
+  #onWelcome(state: Extract<Linked, { kind: 'connecting' }>, socket: Transport, welcome: WelcomeEnvelope): void {
+    const outcome = this.#session.welcome(welcome);
+    const info: OpenInfo = { resumed: outcome.resumed };
+    if (!outcome.resumed) {
+      this.#restart(outcome.carried);
+      if (outcome.error) {
+        this.#report(outcome.error);
+        return this.#lost(state, browserCloseCode(outcome.error.closeCode), outcome.error.code, true);
+      }
+      if (outcome.reason !== undefined) info.reason = outcome.reason;
+    }
     const policy = this.#heartbeat;
     const heartbeat = policy
       ? new HeartbeatMonitor({
@@ -246,21 +274,22 @@ export class TandemClient<C extends ContractShape = ContractShape> {
           onDead: () => this.#lost(this.#state as Linked, CloseCodes.HeartbeatTimeout, 'heartbeat timeout', true),
         })
       : undefined;
+    this.#conversation.useSession(this.#session.channel);
     this.#conversation.ready();
-    // Queued messages go first, before anything a 'state' or 'open' listener sends.
-    for (const { envelope, data } of this.#queue.drain()) {
-      if (envelope.type === 'request') {
-        if (!this.#conversation.requests.has(envelope.id)) continue; // timed out or aborted while queued
-        this.#conversation.requests.markSent(envelope.id);
-      }
-      socket.send(data);
+    // The log after the server's ack, then queued messages, before anything a 'state' or 'open'
+    // listener sends (docs/protocol.md §10.3: the replay comes before new traffic).
+    for (const out of outcome.resumed ? outcome.replay : []) this.#write(socket, out);
+    for (const out of this.#queue.drain()) {
+      const envelope = out.envelope;
+      if (envelope.type === 'request' && !this.#conversation.requests.has(envelope.id)) continue; // timed out or aborted while queued
+      this.#write(socket, this.#session.log(envelope, true) ?? out);
     }
     // Started before the 'state' listeners run: the open state owns it from its first moment, so a
     // listener that closes the client stops it, and one that throws cannot leave the link unwatched.
     heartbeat?.start();
     const open: Lifecycle = { kind: 'open', attempt: state.attempt, socket, heartbeat, openedAt: this.#scheduler.now() };
     this.#transition(open);
-    if (this.#state === open) this.#notify('open');
+    if (this.#state === open) this.#notify('open', info);
   }
 
   // ——— sending ———
@@ -269,7 +298,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     return this.#conversation.codec.encode(envelope);
   }
 
-  #message(envelope: Envelope): Queued {
+  #message(envelope: SequencedEnvelope): Outgoing {
     return { envelope, data: this.#encode(envelope) };
   }
 
@@ -296,45 +325,77 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     }
   }
 
-  #dispatch(message: Queued): void {
+  /** An event or request: onto the link, and into the session's log or (without one) the offline queue. */
+  #send(envelope: SequencedEnvelope): void {
     const s = this.#state;
     // A CLOSING socket silently discards what it is given (WHATWG WebSockets, send() step 3):
-    // until its close event moves us on, queue instead.
-    if (s.kind !== 'open' || !s.socket.isOpen) return this.#queue.push(message);
-    if (message.envelope.type === 'request') this.#conversation.requests.markSent(message.envelope.id);
-    s.socket.send(message.data);
+    // until its close event moves us on, it is not live.
+    const socket = s.kind === 'open' && s.socket.isOpen ? s.socket : undefined;
+    const out = this.#session.log(envelope, socket !== undefined);
+    if (socket) this.#write(socket, out ?? this.#message(envelope));
+    else if (out === undefined) this.#queue.push(this.#message(envelope));
   }
 
-  // Pongs and answers to the server's requests: only on a live link, never queued.
+  #write(socket: Transport, out: Outgoing): void {
+    if (out.envelope.type === 'request') this.#conversation.requests.markSent(out.envelope.id);
+    this.#session.written(out);
+    socket.send(out.data);
+  }
+
+  // Pongs, acks and answers to the server's requests: only on a live link, never queued. In a
+  // session, answers are also logged (so a resume re-sends them) and wait for the welcome.
   #reply(envelope: Envelope): void {
     const s = this.#state;
-    if ((s.kind === 'open' || s.kind === 'connecting') && s.socket?.isOpen) s.socket.send(this.#encode(envelope));
+    const socket = (s.kind === 'open' || s.kind === 'connecting') && s.socket?.isOpen ? s.socket : undefined;
+    if (!isSequenced(envelope)) return socket?.send(this.#encode(envelope));
+    const live = s.kind === 'open' ? socket : undefined;
+    const out = this.#session.log(envelope, live !== undefined, false);
+    if (live) this.#write(live, out ?? this.#message(envelope));
   }
 
   // ——— losing the link ———
 
-  /** The link is gone: sent requests reject (or are held for retry), the handshake starts over. */
-  #unlink(): void {
+  /**
+   * The link is gone. A resumable session is suspended: its log and pending requests wait for the
+   * resume (returns true). Otherwise the handshake starts over as for a new session.
+   */
+  #unlink(): boolean {
+    if (this.#session.suspend()) {
+      this.#conversation.suspend();
+      return true;
+    }
+    this.#restart([]);
+    return false;
+  }
+
+  /**
+   * No session carries over: answers still being computed are dropped, sent requests reject (or
+   * are held for retry), and what never reached the old session (`carried`) goes out first.
+   */
+  #restart(carried: Outgoing[]): void {
     this.#conversation.reset();
-    this.#queue.requeue(
-      this.#conversation.requests.disconnect(new DisconnectedError()).map((envelope) => this.#message(envelope)),
-    );
+    const held = this.#conversation.requests.disconnect(new DisconnectedError()).map((envelope) => this.#message(unstamp(envelope)));
+    this.#queue.requeue([...held, ...carried]);
   }
 
   /** A connection or attempt ended with `code`; `wire` says the client itself closes it with that code. */
   #lost(state: Linked, code: number, reason: string, wire = false): void {
     if (this.#state !== state) return;
-    this.#unlink();
+    const resuming = this.#unlink();
     const attempt = state.kind === 'open' ? attemptAfterUptime(this.#backoff, state.attempt, this.#scheduler.now() - state.openedAt) : state.attempt;
     const reconnect = this.#options.reconnect;
     const decision: ReconnectDecision =
       reconnect === false ? { kind: 'stop' } : decideReconnect(this.#backoff, code, attempt, this.#random, reconnect?.isFatal);
     if (decision.kind === 'stop') return this.#finish(code, reason, wire ? code : undefined);
-    const retryTimer = this.#network.isOffline() ? undefined : this.#scheduler.setTimeout(() => this.#retryNow(), decision.delay);
-    const waiting: Lifecycle = { kind: 'waiting', attempt: attempt + 1, retryTimer };
-    this.#transition(waiting, wire ? code : undefined, reason);
+    const offline = this.#network.isOffline();
+    // A blip of a resumable session: one attempt at once, the public state staying 'open'. A
+    // restart hint (1012/1013) keeps its spread, so a restarted server is not stampeded.
+    const blip = resuming && state.kind === 'open' && !offline && code !== CloseCodes.ServiceRestart && code !== CloseCodes.TryAgainLater;
+    const retryTimer = blip || offline ? undefined : this.#scheduler.setTimeout(() => this.#retryNow(), decision.delay);
+    const next: Lifecycle = blip ? this.#attempt(attempt, 'open') : { kind: 'waiting', attempt: attempt + 1, retryTimer };
+    this.#transition(next, wire ? code : undefined, reason);
     // Unless a 'state' listener already moved on (close(), reconnect()), whose own events said so.
-    if ((this.#state as Lifecycle) === waiting) this.#notify('close', retryTimer === undefined ? { code, reason, willReconnect: true } : { code, reason, willReconnect: true, retryDelay: decision.delay });
+    if ((this.#state as Lifecycle) === next) this.#notify('close', retryTimer === undefined ? { code, reason, willReconnect: true, resuming } : { code, reason, willReconnect: true, resuming, retryDelay: decision.delay });
   }
 
   // Offline: stop burning retries, and wait (without a timer) for 'online'.
@@ -345,15 +406,16 @@ export class TandemClient<C extends ContractShape = ContractShape> {
 
   #retryNow(): void {
     const s = this.#state;
-    if (s.kind === 'waiting') this.#transition(this.#attempt(s.attempt, true));
+    if (s.kind === 'waiting') this.#transition(this.#attempt(s.attempt, 'reconnecting'));
   }
 
   #finish(code: number, reason: string, wireCode: number | undefined): void {
     this.#conversation.requests.rejectAll(new DisconnectedError('the client was closed'));
     this.#queue.drain();
+    this.#session.end();
     this.#network.dispose();
     this.#transition({ kind: 'closed', code, reason }, wireCode, reason);
-    this.#notify('close', { code, reason, willReconnect: false });
+    this.#notify('close', { code, reason, willReconnect: false, resuming: false });
   }
 
   // ——— the one state change ———
