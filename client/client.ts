@@ -1,6 +1,7 @@
 /**
  * The browser client's lifecycle: one typed conversation kept alive across connections. This file
- * is the state machine (connecting → open → waiting → connecting …, or closed for good) and the
+ * is the state machine (connecting → open → waiting → connecting …, open → connecting while a
+ * resumable session replaces its link, or closed for good) and the
  * sending rules; attempts (URL, auth, socket) live in attempt.ts, browser network hints in
  * network.ts. Each lifecycle variant owns its timers and socket, released in `#transition`, and
  * user listeners run only after a state change is complete, guarded so they cannot derail it.
@@ -21,19 +22,16 @@ import type { RequestOptions } from '../src/requests.js';
 import { systemScheduler } from '../src/scheduler.js';
 import type { Scheduler, TimerHandle } from '../src/scheduler.js';
 import type { ContractDefinition } from '../src/validate.js';
-import { isSequenced } from '../src/session/inbound-sequence.js';
 import { startAttempt } from './attempt.js';
 import { browserCloseCode, checkCloseArgs } from './browser-close.js';
 import type { AttemptSource } from './attempt.js';
 import { watchNetwork } from './network.js';
 import type { NetworkWatch } from './network.js';
 import { CLIENT_DEFAULTS } from './options.js';
-import type { ClientOptions, ClientState, LifecycleEvents, OpenInfo, UrlSource } from './options.js';
-import { OfflineQueue } from './queue.js';
+import type { ClientOptions, ClientState, LifecycleEvents, UrlSource } from './options.js';
 import { decideReconnect } from './reconnect.js';
 import type { ReconnectDecision } from './reconnect.js';
-import { ClientSession, unstamp } from './session.js';
-import type { Outgoing } from './session.js';
+import { ClientSession } from './session.js';
 import type { Transport, WebSocketConstructor } from './transport.js';
 import { assertNever } from '../src/assert-never.js';
 
@@ -59,7 +57,6 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   readonly lifecycle = new EventEmitter<LifecycleEvents>();
   readonly #events = new EventEmitter();
   readonly #conversation: Conversation;
-  readonly #queue: OfflineQueue<Outgoing>;
   readonly #session: ClientSession;
   readonly #network: NetworkWatch;
   readonly #source: AttemptSource;
@@ -79,15 +76,6 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     this.#random = options.random ?? Math.random;
     this.#backoff = backoffPolicy(options.reconnect || {});
     this.#heartbeat = options.heartbeat === false ? undefined : { ...HEARTBEAT_DEFAULTS, ...options.heartbeat };
-    const maxQueued = options.maxQueued ?? CLIENT_DEFAULTS.maxQueued;
-    this.#queue = new OfflineQueue(maxQueued);
-    this.#session = new ClientSession({
-      enabled: options.resume !== false,
-      maxKept: maxQueued,
-      scheduler: this.#scheduler,
-      encode: (envelope) => this.#encode(envelope),
-      sendAck: (seq) => this.#reply(ackEnvelope(seq)),
-    });
     this.#conversation = new Conversation<void>({
       side: 'client',
       context: undefined,
@@ -99,6 +87,12 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       // A listener's exception is the application's: reported, never a protocol error.
       onEvent: (name, payload) => this.#guard(() => this.#events.emit(name, payload)),
       onError: (error) => this.#report(error),
+    });
+    this.#session = new ClientSession(this.#conversation, {
+      maxQueued: options.maxQueued ?? CLIENT_DEFAULTS.maxQueued,
+      resume: options.resume !== false,
+      scheduler: this.#scheduler,
+      sendAck: (seq) => this.#reply(ackEnvelope(seq)),
     });
     this.#network = watchNetwork(options.network, {
       online: () => this.#retryNow(), // retry at once when the network returns
@@ -197,7 +191,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
         return this.#retryNow();
       case 'connecting':
       case 'open':
-        this.#transition(this.#attempt(0, this.#unlink() ? 'open' : 'reconnecting'), CloseCodes.NormalClosure, 'reconnect');
+        this.#transition(this.#attempt(0, this.#session.unlink() ? 'open' : 'reconnecting'), CloseCodes.NormalClosure, 'reconnect');
         return;
       default: {
         return assertNever(s);
@@ -255,15 +249,10 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   }
 
   #onWelcome(state: Extract<Linked, { kind: 'connecting' }>, socket: Transport, welcome: WelcomeEnvelope): void {
-    const outcome = this.#session.welcome(welcome);
-    const info: OpenInfo = { resumed: outcome.resumed };
-    if (!outcome.resumed) {
-      this.#restart(outcome.carried);
-      if (outcome.error) {
-        this.#report(outcome.error);
-        return this.#lost(state, browserCloseCode(outcome.error.closeCode), outcome.error.code, true);
-      }
-      if (outcome.reason !== undefined) info.reason = outcome.reason;
+    const { info, replay, error } = this.#session.welcome(welcome);
+    if (error) {
+      this.#report(error);
+      return this.#lost(state, browserCloseCode(error.closeCode), error.code, true);
     }
     const policy = this.#heartbeat;
     const heartbeat = policy
@@ -274,16 +263,9 @@ export class TandemClient<C extends ContractShape = ContractShape> {
           onDead: () => this.#lost(this.#state as Linked, CloseCodes.HeartbeatTimeout, 'heartbeat timeout', true),
         })
       : undefined;
-    this.#conversation.useSession(this.#session.channel);
     this.#conversation.ready();
-    // The log after the server's ack, then queued messages, before anything a 'state' or 'open'
-    // listener sends (docs/protocol.md §10.3: the replay comes before new traffic).
-    for (const out of outcome.resumed ? outcome.replay : []) this.#write(socket, out);
-    for (const out of this.#queue.drain()) {
-      const envelope = out.envelope;
-      if (envelope.type === 'request' && !this.#conversation.requests.has(envelope.id)) continue; // timed out or aborted while queued
-      this.#write(socket, this.#session.log(envelope, true) ?? out);
-    }
+    // The replay and queued messages go first, before anything a 'state' or 'open' listener sends.
+    this.#session.flush(socket, replay);
     // Started before the 'state' listeners run: the open state owns it from its first moment, so a
     // listener that closes the client stops it, and one that throws cannot leave the link unwatched.
     heartbeat?.start();
@@ -296,10 +278,6 @@ export class TandemClient<C extends ContractShape = ContractShape> {
 
   #encode(envelope: Envelope): string | Uint8Array {
     return this.#conversation.codec.encode(envelope);
-  }
-
-  #message(envelope: SequencedEnvelope): Outgoing {
-    return { envelope, data: this.#encode(envelope) };
   }
 
   #report(error: unknown): void {
@@ -325,63 +303,27 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     }
   }
 
-  /** An event or request: onto the link, and into the session's log or (without one) the offline queue. */
+  /** An event or request: onto the live link, or kept for the next one (session log or offline queue). */
   #send(envelope: SequencedEnvelope): void {
     const s = this.#state;
     // A CLOSING socket silently discards what it is given (WHATWG WebSockets, send() step 3):
     // until its close event moves us on, it is not live.
-    const socket = s.kind === 'open' && s.socket.isOpen ? s.socket : undefined;
-    const out = this.#session.log(envelope, socket !== undefined);
-    if (socket) this.#write(socket, out ?? this.#message(envelope));
-    else if (out === undefined) this.#queue.push(this.#message(envelope));
+    this.#session.send(envelope, s.kind === 'open' && s.socket.isOpen ? s.socket : undefined);
   }
 
-  #write(socket: Transport, out: Outgoing): void {
-    if (out.envelope.type === 'request') this.#conversation.requests.markSent(out.envelope.id);
-    this.#session.written(out);
-    socket.send(out.data);
-  }
-
-  // Pongs, acks and answers to the server's requests: only on a live link, never queued. In a
-  // session, answers are also logged (so a resume re-sends them) and wait for the welcome.
+  // Pongs, acks and answers to the server's requests: only on a live link, never queued.
   #reply(envelope: Envelope): void {
     const s = this.#state;
     const socket = (s.kind === 'open' || s.kind === 'connecting') && s.socket?.isOpen ? s.socket : undefined;
-    if (!isSequenced(envelope)) return socket?.send(this.#encode(envelope));
-    const live = s.kind === 'open' ? socket : undefined;
-    const out = this.#session.log(envelope, live !== undefined, false);
-    if (live) this.#write(live, out ?? this.#message(envelope));
+    this.#session.reply(envelope, socket, s.kind === 'open');
   }
 
   // ——— losing the link ———
 
-  /**
-   * The link is gone. A resumable session is suspended: its log and pending requests wait for the
-   * resume (returns true). Otherwise the handshake starts over as for a new session.
-   */
-  #unlink(): boolean {
-    if (this.#session.suspend()) {
-      this.#conversation.suspend();
-      return true;
-    }
-    this.#restart([]);
-    return false;
-  }
-
-  /**
-   * No session carries over: answers still being computed are dropped, sent requests reject (or
-   * are held for retry), and what never reached the old session (`carried`) goes out first.
-   */
-  #restart(carried: Outgoing[]): void {
-    this.#conversation.reset();
-    const held = this.#conversation.requests.disconnect(new DisconnectedError()).map((envelope) => this.#message(unstamp(envelope)));
-    this.#queue.requeue([...held, ...carried]);
-  }
-
   /** A connection or attempt ended with `code`; `wire` says the client itself closes it with that code. */
   #lost(state: Linked, code: number, reason: string, wire = false): void {
     if (this.#state !== state) return;
-    const resuming = this.#unlink();
+    const resuming = this.#session.unlink();
     const attempt = state.kind === 'open' ? attemptAfterUptime(this.#backoff, state.attempt, this.#scheduler.now() - state.openedAt) : state.attempt;
     const reconnect = this.#options.reconnect;
     const decision: ReconnectDecision =
@@ -411,7 +353,6 @@ export class TandemClient<C extends ContractShape = ContractShape> {
 
   #finish(code: number, reason: string, wireCode: number | undefined): void {
     this.#conversation.requests.rejectAll(new DisconnectedError('the client was closed'));
-    this.#queue.drain();
     this.#session.end();
     this.#network.dispose();
     this.#transition({ kind: 'closed', code, reason }, wireCode, reason);

@@ -138,6 +138,16 @@ describe('session resume: a blip that resumes', () => {
     expect(client.state).toBe('open');
   });
 
+  it('a retry request pending across a resume goes out once, from the log (not again through retry), and settles once', async () => {
+    const { client, first } = await inSession();
+    const kept = client.request('add', [4, 4], { retry: true }); // seq 3
+    first.serverClose(1006);
+    const second = await welcomeInto('S', { resumed: true, ack: 2 });
+    second.message(json({ type: 'response', id: 2, payload: 8, seq: 4 }));
+    await expect(kept).resolves.toBe(8);
+    expect(after(second)).toEqual([{ v: 1, type: 'request', id: 2, name: 'add', payload: [4, 4], seq: 3, ack: 3 }]); // the original bytes
+  });
+
   it('the first attempt fails: reconnecting with the usual backoff, and the next attempt still resumes', async () => {
     const { client, first, sum, states, closes, opens } = await inSession();
     first.serverClose(1006);
