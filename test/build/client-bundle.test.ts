@@ -76,6 +76,9 @@ describe('browser bundles', () => {
     // (eventemitter3 alone is ~1.15 KB of it; docs/client.md lists what the rest pays for).
     // The budget sits just above the measured size so any growth is a deliberate decision.
     // +327 B (7,658 → 7,985) for the issue 3 review fixes: connection epoch and in-order async validation, guarded lifecycle emits, attempt/network split.
-    expect(gzipped).toBeLessThanOrEqual(8_027);
+    // +287 B (→ 8,314) for the session core in src/ (seq checks in the Conversation, resume fields);
+    // +1,650 B (8,314 → 9,964) for client-side session resume: the src/session blocks it runs on
+    // (outbound log, acknowledger, channel) and client/session.ts.
+    expect(gzipped).toBeLessThanOrEqual(9_968);
   });
 });

@@ -313,6 +313,14 @@ describe('session resume: bounds and takeover', () => {
     expect(FakeWebSocket.instances).toHaveLength(1);
   });
 
+  it('close() with an acknowledgement owed and a suspended session leaves no timer behind', async () => {
+    const { client, first } = await inSession({ heartbeat: false });
+    expect(vi.getTimerCount()).toBeGreaterThan(0); // the ack owed for news 1..3 (and the request timeout)
+    first.serverClose(1006);
+    client.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('reconnect() on a resumable session resumes it without leaving open', async () => {
     const { client, states, opens } = await inSession();
     client.reconnect();
