@@ -80,7 +80,8 @@ describe('browser bundles', () => {
     // (docs/protocol.md §10); issue 14 brings the whole client, resume included, to ≤ 7 KB.
     // +131 B (8,023 → 8,154) for issue 9: the `logger` option (an error nobody listens to is still
     // written once), the failing listener or handler named in it, and the server's handler-table lookup.
-    // Both together measured 8,451 B.
-    expect(gzipped).toBeLessThanOrEqual(8_460);
+    // +1,650 B for client-side session resume: the src/session blocks it runs on (outbound log,
+    // acknowledger, channel) and client/session.ts. Measured after merging everything: see below.
+    expect(gzipped).toBeLessThanOrEqual(10_200);
   });
 });

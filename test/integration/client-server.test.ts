@@ -121,7 +121,7 @@ describe('client ⇄ Tandem server, typed-server features end to end', () => {
     servers.splice(servers.indexOf(s), 1);
     await s.close({ timeout: 500 });
     await until(() => closes.length === 1);
-    expect(closes[0]).toEqual({ code: 1001, reason: 'server shutting down', willReconnect: true, retryDelay: expect.any(Number) });
+    expect(closes[0]).toEqual({ code: 1001, reason: 'server shutting down', willReconnect: true, resuming: false, retryDelay: expect.any(Number) });
     expect(c.state).toBe('reconnecting');
   });
 
@@ -135,7 +135,7 @@ describe('client ⇄ Tandem server, typed-server features end to end', () => {
     await until(() => all.every(({ closes }) => closes.length === 1));
     // uniform in [minDelay, restartWindow]: 100 + r × 800
     expect(all.map(({ closes }) => closes[0])).toEqual(
-      draws.map((r) => ({ code: 1012, reason: 'server restarting', willReconnect: true, retryDelay: 100 + r * 800 })),
+      draws.map((r) => ({ code: 1012, reason: 'server restarting', willReconnect: true, resuming: false, retryDelay: 100 + r * 800 })),
     );
   });
 });

@@ -41,7 +41,7 @@ export async function connectClient<C extends ContractShape>(
   });
   if (client.state !== 'open') {
     await new Promise<void>((resolve, reject) => {
-      client.lifecycle.once('open', resolve);
+      client.lifecycle.once('open', () => resolve());
       client.lifecycle.once('close', (info) => reject(new Error(`closed ${info.code} ${info.reason}`)));
     });
   }
