@@ -85,9 +85,12 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
             ...(options.heartbeat?.interval !== undefined ? { intervalMs: options.heartbeat.interval } : {}),
             ...(options.heartbeat?.timeout !== undefined ? { timeoutMs: options.heartbeat.timeout } : {}),
           });
-    this.#adapter = (options.adapter ?? memoryAdapter)({ deliver: (peerId, message) => this.#deliver(peerId, message) });
+    this.#adapter = (options.adapter ?? memoryAdapter)({
+      deliver: (peerId, message) => this.#deliver(peerId, message),
+      report: (error) => this.#report(error, undefined),
+    });
     this.#host = this.#makeHost();
-    this.#root = new BroadcastOperator((event, payload, target, opts) => this.#broadcast(event, payload, target, opts));
+    this.#root = new BroadcastOperator((event, payload, target, opts) => this.#broadcast(event, payload, target, opts), undefined, false, this.#adapter);
     this.#admission = new Admission<Identity>({
       ...(options.authenticate ? { authenticate: options.authenticate } : {}),
       maxConnections: options.maxConnections ?? Infinity,
@@ -178,6 +181,21 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     return this.#root.to(room);
   }
 
+  /** Address peers by id wherever they are connected (`server.toPeer(id).emit(…)`, `.join(room)`). */
+  toPeer(peer: PeerLike | PeerId | readonly (PeerLike | PeerId)[]): BroadcastOperator<Ep<C>['emits']> {
+    return this.#root.toPeer(peer);
+  }
+
+  /** The ids of the members of `room`, on every node (asynchronous: it may ask the adapter's broker). */
+  fetchMembers(room: string | readonly string[]): Promise<PeerId[]> {
+    return this.#root.to(room).fetchMembers();
+  }
+
+  /** Connected peers on every node. */
+  fetchPeerCount(): Promise<number> {
+    return this.#adapter.fetchPeerCount();
+  }
+
   /** Broadcast to everyone except a peer or the members of a room. */
   except(peerOrRoom: PeerLike | string | readonly (PeerLike | string)[]): BroadcastOperator<Ep<C>['emits']> {
     return this.#root.except(peerOrRoom);
@@ -203,7 +221,8 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   stats(): ServerStats {
     let pending = 0;
     for (const peer of this.#peers.values()) pending += peer.inflight;
-    return { ...this.#stats.snapshot(this.#peers.size, this.#adapter.roomNames().length), pendingHandlers: pending };
+    const adapter = this.#adapter.stats?.();
+    return { ...this.#stats.snapshot(this.#peers.size, this.#adapter.roomNames().length), pendingHandlers: pending, ...(adapter ? { adapter } : {}) };
   }
 
   /**

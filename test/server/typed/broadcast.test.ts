@@ -100,6 +100,11 @@ describe('the Adapter seam', () => {
         roomNames: () => inner.roomNames(),
         peerCount: () => inner.peerCount(),
         broadcast: (message: BroadcastMessage, target: BroadcastTarget) => (calls.push(`broadcast ${[...target.rooms]}`), inner.broadcast(message, target)),
+        fetchMembers: (target) => inner.fetchMembers(target),
+        fetchRoomsOf: (peerId) => inner.fetchRoomsOf(peerId),
+        fetchPeerCount: () => inner.fetchPeerCount(),
+        addRooms: (target, rooms) => inner.addRooms(target, rooms),
+        removeRooms: (target, rooms) => inner.removeRooms(target, rooms),
         close: () => inner.close(),
       };
     };
