@@ -51,6 +51,12 @@ export class Publisher {
   // data loss must never get an epoch it had before.
   readonly #epochBase = randomBytes(8).toString('hex');
   #epochs = 0;
+  /**
+   * The publish script is in Redis's cache. Loaded on every (re)connect before anything is sent:
+   * an EVALSHA that fails with NOSCRIPT and is retried as EVAL would overtake nothing, but a
+   * later EVALSHA (after another node loaded the script) would overtake the retry.
+   */
+  #scriptLoaded = false;
 
   constructor(options: PublisherOptions) {
     this.#o = options;
@@ -78,6 +84,23 @@ export class Publisher {
     if (this.queued >= this.#o.maxQueued || this.#queuedBytes + frame.length > this.#o.maxQueuedBytes) return this.#drop(item);
     this.#queue.push(item);
     this.#queuedBytes += frame.length;
+  }
+
+  /** The connection is (again) ready: load the script, then send what waits. */
+  connected(): void {
+    this.#scriptLoaded = false;
+    if (!this.#o.history) {
+      this.#scriptLoaded = true;
+      return this.pump();
+    }
+    this.#o.client.scriptLoad(PUBLISH_LOGGED.source).then(
+      () => {
+        this.#scriptLoaded = true;
+        this.pump();
+      },
+      // The connection failed again; its next 'ready' loads the script again.
+      () => undefined,
+    );
   }
 
   /** Send what waits, as far as Redis takes it (called on `ready` and after every reply). */
@@ -108,7 +131,7 @@ export class Publisher {
   }
 
   #canSend(): boolean {
-    return this.#o.client.isReady && this.#inflight < this.#o.maxInflight;
+    return this.#scriptLoaded && this.#o.client.isReady && this.#inflight < this.#o.maxInflight;
   }
 
   #send(item: Outgoing): void {

@@ -255,7 +255,7 @@ export class RedisAdapter implements Adapter {
   }
 
   #ready(role: string): void {
-    if (role === 'publisher') this.#publisher.pump();
+    if (role === 'publisher') this.#publisher.connected();
     if (role === 'commands') void this.#membership.heartbeat();
   }
 
