@@ -32,6 +32,8 @@ export interface RedisAdapterStats extends AdapterStats {
   /** Waiting for Redis now (bounded by maxQueued / maxQueuedBytes). */
   readonly queued: number;
   readonly queuedBytes: number;
+  /** Sent to Redis, reply not yet received (bounded by maxInflight). */
+  readonly inflight: number;
   /** Dropped because the queue was full: those never reached the other nodes. */
   readonly dropped: number;
   /** Sent but failed (connection lost before the reply): may or may not have arrived. */
@@ -173,6 +175,7 @@ export class RedisAdapter implements Adapter {
       received: this.#received,
       queued: p.queued,
       queuedBytes: p.queuedBytes,
+      inflight: p.inflight,
       dropped: p.dropped,
       publishFailed: p.failed,
       invalid: this.#invalid,
