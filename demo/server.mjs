@@ -58,7 +58,7 @@ const history = new RoomHistory({ rooms: 100, perRoom: 50 });
 
 // Members on every node (fetchMembers asks the adapter); names of peers on other nodes come from Redis.
 async function usersIn(room) {
-  const ids = await chat.fetchMembers(room);
+  const ids = await chat.to(room).fetchMembers();
   const names = cluster ? await cluster.names(ids) : ids.map((id) => chat.peers.get(id)?.data.name);
   return names.filter(Boolean).sort();
 }

@@ -85,10 +85,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
             ...(options.heartbeat?.interval !== undefined ? { intervalMs: options.heartbeat.interval } : {}),
             ...(options.heartbeat?.timeout !== undefined ? { timeoutMs: options.heartbeat.timeout } : {}),
           });
-    this.#adapter = (options.adapter ?? memoryAdapter)({
-      deliver: (peerId, message) => this.#deliver(peerId, message),
-      report: (error) => this.#report(error, undefined),
-    });
+    this.#adapter = (options.adapter ?? memoryAdapter)({ deliver: (id, message) => this.#deliver(id, message), report: (err) => this.#report(err, undefined) });
     this.#host = this.#makeHost();
     this.#root = new BroadcastOperator((event, payload, target, opts) => this.#broadcast(event, payload, target, opts), undefined, false, this.#adapter);
     this.#admission = new Admission<Identity>({
@@ -181,19 +178,9 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     return this.#root.to(room);
   }
 
-  /** Address peers by id wherever they are connected (`server.toPeer(id).emit(…)`, `.join(room)`). */
+  /** Peers by id, wherever they are connected: `toPeer(id).emit(…)`, `.join(room)`; `to(room).fetchMembers()` for a room. */
   toPeer(peer: PeerLike | PeerId | readonly (PeerLike | PeerId)[]): BroadcastOperator<Ep<C>['emits']> {
     return this.#root.toPeer(peer);
-  }
-
-  /** The ids of the members of `room`, on every node (asynchronous: it may ask the adapter's broker). */
-  fetchMembers(room: string | readonly string[]): Promise<PeerId[]> {
-    return this.#root.to(room).fetchMembers();
-  }
-
-  /** Connected peers on every node. */
-  fetchPeerCount(): Promise<number> {
-    return this.#adapter.fetchPeerCount();
   }
 
   /** Broadcast to everyone except a peer or the members of a room. */

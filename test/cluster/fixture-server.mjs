@@ -55,8 +55,8 @@ server.handle('burst', ({ room, count, from, every = 0 }) => {
   });
 });
 server.handle('direct', ({ to, n }) => ({ local: server.toPeer(to).emit('direct', { n }) }));
-server.handle('members', async ({ room }) => (await server.fetchMembers(room)).sort());
-server.handle('count', () => server.fetchPeerCount());
+server.handle('members', async ({ room }) => (await server.to(room).fetchMembers()).sort());
+server.handle('count', () => server.adapter.fetchPeerCount());
 server.handle('rooms', ({ peer }) => server.adapter.fetchRoomsOf(peer));
 server.handle('join', async ({ peer, room }) => (await server.toPeer(peer).join(room), true));
 server.handle('leave', async ({ peer, room }) => (await server.toPeer(peer).leave(room), true));

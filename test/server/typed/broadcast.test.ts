@@ -86,17 +86,17 @@ describe('rooms and broadcast', () => {
 });
 
 describe('peers by id and cluster-wide queries (memory adapter: the cluster is this server)', () => {
-  it('toPeer emits to one peer; fetchMembers, fetchPeerCount and toPeer(...).join agree with the rooms', async () => {
+  it('toPeer emits to one peer; to(room).fetchMembers, adapter.fetchPeerCount and toPeer(...).join agree with the rooms', async () => {
     const { server, sockets, peers } = await threeInRooms();
     expect(server.toPeer(peers[2]!.id).emit('news', { n: 1 })).toBe(1);
     expect(server.toPeer('nobody').emit('news', { n: 2 })).toBe(0);
     expect(((await sockets[2]!.next()) as { payload: unknown }).payload).toEqual({ n: 1 });
-    expect((await server.fetchMembers('red')).sort()).toEqual([peers[0]!.id, peers[1]!.id].sort());
-    expect(await server.fetchPeerCount()).toBe(3);
+    expect((await server.to('red').fetchMembers()).sort()).toEqual([peers[0]!.id, peers[1]!.id].sort());
+    expect(await server.adapter.fetchPeerCount()).toBe(3);
     await server.toPeer(peers[2]!.id).join('red');
     expect([...peers[2]!.rooms].sort()).toEqual(['blue', 'red']);
     await server.to('blue').leave('red');
-    expect((await server.fetchMembers(['red'])).sort()).toEqual([peers[0]!.id]);
+    expect((await server.to(['red']).fetchMembers()).sort()).toEqual([peers[0]!.id]);
     expect(server.stats().adapter).toBeUndefined();
   });
 });
