@@ -9,11 +9,13 @@ const entries = {
   client: 'client/index.ts',
   server: 'server/index.ts',
   proxy: 'server/tools/proxy/index.ts',
+  redis: 'server/redis/index.ts',
   // Not in the package's exports map: the CLI (run by bin/tandem.mjs) and the engine for benchmarks.
   cli: 'server/tools/cli.ts',
   rfc6455: 'src/rfc6455/index.ts',
 };
-const external = (id) => id === 'eventemitter3' || id.startsWith('node:');
+// `redis` (node-redis) is an optional peer dependency of tandem/redis, never bundled.
+const external = (id) => id === 'eventemitter3' || id.startsWith('node:') || id === 'redis' || id.startsWith('@redis/');
 const ts = () =>
   typescript({
     tsconfig: './tsconfig.json',
@@ -42,7 +44,7 @@ export default [
   },
   // Bundled declarations, one per entry.
   {
-    input: { index: 'src/index.ts', client: 'client/index.ts', server: 'server/index.ts', proxy: 'server/tools/proxy/index.ts' },
+    input: { index: 'src/index.ts', client: 'client/index.ts', server: 'server/index.ts', proxy: 'server/tools/proxy/index.ts', redis: 'server/redis/index.ts' },
     external,
     plugins: [dts({ tsconfig: './tsconfig.json' })],
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },

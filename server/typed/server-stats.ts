@@ -1,6 +1,7 @@
 /**
  * Counters behind `server.stats()`: plain numbers bumped on the hot path, copied out on demand.
  */
+import type { AdapterStats } from './adapter.js';
 
 /** A snapshot returned by `server.stats()`. */
 export interface ServerStats {
@@ -21,6 +22,8 @@ export interface ServerStats {
   readonly refused: Readonly<Record<number, number>>;
   /** Closed connections by close code, clean closes (1000, 1001, 1012) excluded. */
   readonly errorsByCloseCode: Readonly<Record<number, number>>;
+  /** The adapter's own counters, when it has any (`tandem/redis`: queued, dropped, connected…). */
+  readonly adapter?: AdapterStats;
 }
 
 // Codes that end a connection on purpose, not because something went wrong.

@@ -83,9 +83,9 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
             ...(options.heartbeat?.interval !== undefined ? { interval: options.heartbeat.interval } : {}),
             ...(options.heartbeat?.timeout !== undefined ? { timeout: options.heartbeat.timeout } : {}),
           });
-    this.#adapter = (options.adapter ?? memoryAdapter)({ deliver: (peerId, message) => this.#deliver(peerId, message) });
+    this.#adapter = (options.adapter ?? memoryAdapter)({ deliver: (peerId, message) => this.#deliver(peerId, message), report: (err) => this.#report(err, undefined) });
     this.#host = this.#makeHost(backpressurePolicy(options.backpressure));
-    this.#root = new BroadcastOperator((event, payload, target, opts) => this.#broadcast(event, payload, target, opts));
+    this.#root = new BroadcastOperator((event, payload, target, opts) => this.#broadcast(event, payload, target, opts), undefined, false, this.#adapter);
     this.#admission = new Admission<Identity>({
       ...(options.authenticate ? { authenticate: options.authenticate } : {}),
       maxConnections: options.maxConnections ?? Infinity,
@@ -176,6 +176,11 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     return this.#root.to(room);
   }
 
+  /** Peers by id, wherever they are connected: `toPeer(id).emit(…)`, `.join(room)`; `to(room).fetchMembers()` for a room. */
+  toPeer(peer: PeerLike | PeerId | readonly (PeerLike | PeerId)[]): BroadcastOperator<Ep<C>['emits']> {
+    return this.#root.toPeer(peer);
+  }
+
   /** Broadcast to everyone except a peer or the members of a room. */
   except(peerOrRoom: PeerLike | string | readonly (PeerLike | string)[]): BroadcastOperator<Ep<C>['emits']> {
     return this.#root.except(peerOrRoom);
@@ -199,7 +204,8 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
 
   /** Counters and gauges. */
   stats(): ServerStats {
-    return { ...this.#stats.snapshot(this.#peers.size, this.#adapter.roomNames().length), pendingHandlers: this.#handlers.pending };
+    const adapter = this.#adapter.stats?.();
+    return { ...this.#stats.snapshot(this.#peers.size, this.#adapter.roomNames().length), pendingHandlers: this.#handlers.pending, ...(adapter ? { adapter } : {}) };
   }
 
   /**

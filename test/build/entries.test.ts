@@ -8,6 +8,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as {
   exports: Record<string, Record<string, string> | string>;
   dependencies: Record<string, string>;
+  peerDependencies?: Record<string, string>;
 };
 
 // Resolve through the package's own exports map, in a fresh Node process (not vitest's resolver).
@@ -34,6 +35,15 @@ describe('package entries (built)', () => {
     expect(esm.length).toBeGreaterThan(0);
     expect(cjs).toBe(esm);
     expect(esm.split(',')).toContain('CloseCodes');
+  });
+
+  it('imports and requires tandem/redis (redis is an optional peer dependency, not bundled)', () => {
+    const esm = nodeEval(`import * as m from 'tandem/redis'; console.log(Object.keys(m).sort().join(','))`, 'module');
+    const cjs = nodeEval(`console.log(Object.keys(require('tandem/redis')).sort().join(','))`, 'commonjs');
+    expect(esm.split(',')).toEqual(expect.arrayContaining(['redisAdapter', 'RedisAdapter', 'RedisErrorCodes', 'REDIS_ADAPTER_DEFAULTS']));
+    expect(cjs).toBe(esm);
+    expect(readFileSync(`${root}/dist/redis.js`, 'utf8')).toMatch(/from 'redis'/);
+    expect(pkg.peerDependencies).toEqual({ redis: '^5 || ^6' });
   });
 
   it('tandem/server under the browser condition throws a clear error', () => {
