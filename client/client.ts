@@ -27,7 +27,7 @@ import type { AttemptSource } from './attempt.js';
 import { watchNetwork } from './network.js';
 import type { NetworkWatch } from './network.js';
 import { CLIENT_DEFAULTS } from './options.js';
-import type { ClientOptions, ClientState, LifecycleEvents, UrlSource } from './options.js';
+import type { ClientOptions, ClientState, CloseInfo, LifecycleEvents, UrlSource } from './options.js';
 import { OfflineQueue } from './queue.js';
 import { decideReconnect } from './reconnect.js';
 import type { ReconnectDecision } from './reconnect.js';
@@ -199,8 +199,11 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       onSocket: (socket) => void (state.socket = socket),
       onOpen: (socket, credentials) => socket.send(this.#encode(helloEnvelope(credentials))),
       onMessage: (socket, data) => this.#onMessage(socket, data),
-      onClose: (socket, code, reason) => {
-        if (this.#owns(socket)) this.#lost(this.#state as Linked, code, reason);
+      onClose: (socket, code, reason, error) => {
+        if (!this.#owns(socket)) return;
+        // The transport's cause (a refused handshake, ECONNREFUSED, a TLS error…): reported, and in the close info.
+        if (error !== undefined) this.#report(error);
+        this.#lost(this.#state as Linked, code, reason, false, error);
       },
       onFailed: (err, reason) => {
         this.#report(err);
@@ -321,19 +324,19 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   }
 
   /** A connection or attempt ended with `code`; `wire` says the client itself closes it with that code. */
-  #lost(state: Linked, code: number, reason: string, wire = false): void {
+  #lost(state: Linked, code: number, reason: string, wire = false, error?: unknown): void {
     if (this.#state !== state) return;
     this.#unlink();
     const attempt = state.kind === 'open' ? attemptAfterUptime(this.#backoff, state.attempt, this.#scheduler.now() - state.openedAt) : state.attempt;
     const reconnect = this.#options.reconnect;
     const decision: ReconnectDecision =
       reconnect === false ? { kind: 'stop' } : decideReconnect(this.#backoff, code, attempt, this.#random, reconnect?.isFatal);
-    if (decision.kind === 'stop') return this.#finish(code, reason, wire ? code : undefined);
+    if (decision.kind === 'stop') return this.#finish(code, reason, wire ? code : undefined, error);
     const retryTimer = this.#network.isOffline() ? undefined : this.#scheduler.setTimeout(() => this.#retryNow(), decision.delay);
     const waiting: Lifecycle = { kind: 'waiting', attempt: attempt + 1, retryTimer };
     this.#transition(waiting, wire ? code : undefined, reason);
     // Unless a 'state' listener already moved on (close(), reconnect()), whose own events said so.
-    if ((this.#state as Lifecycle) === waiting) this.#notify('close', retryTimer === undefined ? { code, reason, willReconnect: true } : { code, reason, willReconnect: true, retryDelay: decision.delay });
+    if ((this.#state as Lifecycle) === waiting) this.#notify('close', closeInfo(code, reason, true, retryTimer === undefined ? undefined : decision.delay, error));
   }
 
   // Offline: stop burning retries, and wait (without a timer) for 'online'.
@@ -347,12 +350,12 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     if (s.kind === 'waiting') this.#transition(this.#attempt(s.attempt, true));
   }
 
-  #finish(code: number, reason: string, wireCode: number | undefined): void {
+  #finish(code: number, reason: string, wireCode: number | undefined, error?: unknown): void {
     this.#conversation.requests.rejectAll(new DisconnectedError('the client was closed'));
     this.#queue.drain();
     this.#network.dispose();
     this.#transition({ kind: 'closed', code, reason }, wireCode, reason);
-    this.#notify('close', { code, reason, willReconnect: false });
+    this.#notify('close', closeInfo(code, reason, false, undefined, error));
   }
 
   // ——— the one state change ———
@@ -382,6 +385,14 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     }
     if (this.state !== previous) this.#notify('state', this.state, previous);
   }
+}
+
+/** A {@link CloseInfo} holding only the optional fields that have a value. */
+function closeInfo(code: number, reason: string, willReconnect: boolean, retryDelay: number | undefined, error: unknown): CloseInfo {
+  const info: CloseInfo = { code, reason, willReconnect };
+  if (retryDelay !== undefined) info.retryDelay = retryDelay;
+  if (error !== undefined) info.error = error;
+  return info;
 }
 
 /** Creates a client for contract `C` and starts connecting. */

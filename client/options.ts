@@ -26,6 +26,13 @@ export interface CloseInfo {
   willReconnect: boolean;
   /** Milliseconds until the next attempt, when one is scheduled (absent while offline or closed). */
   retryDelay?: number;
+  /**
+   * Why the link failed, when the transport says (also reported on `error`): with Tandem's Node
+   * WebSocket a `HandshakeError` (`code`, HTTP `status` and body, the Node error such as
+   * ECONNREFUSED or a TLS error as `cause`), a `ProtocolError`, or the socket's error. A
+   * browser's WebSocket never tells.
+   */
+  error?: unknown;
 }
 
 /** Reserved events of `client.lifecycle`, separate from the contract's events. */
@@ -42,7 +49,7 @@ export interface LifecycleEvents {
 
 /** Options of `createClient`. */
 export interface ClientOptions<C> {
-  /** WebSocket constructor. @default globalThis.WebSocket */
+  /** WebSocket constructor. @default globalThis.WebSocket (under Node: Tandem's own, through the `node` export condition) */
   WebSocket?: WebSocketConstructor;
   /** Subprotocols offered in the handshake. */
   protocols?: string | string[];
