@@ -26,8 +26,8 @@ import { browserCloseCode, checkCloseArgs } from './browser-close.js';
 import type { AttemptSource } from './attempt.js';
 import { watchNetwork } from './network.js';
 import type { NetworkWatch } from './network.js';
-import { CLIENT_DEFAULTS } from './options.js';
-import type { ClientOptions, ClientState, CloseInfo, LifecycleEvents, UrlSource } from './options.js';
+import { CLIENT_DEFAULTS, closeInfo } from './options.js';
+import type { ClientOptions, ClientState, LifecycleEvents, UrlSource } from './options.js';
 import { OfflineQueue } from './queue.js';
 import { decideReconnect } from './reconnect.js';
 import type { ReconnectDecision } from './reconnect.js';
@@ -199,9 +199,9 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       onSocket: (socket) => void (state.socket = socket),
       onOpen: (socket, credentials) => socket.send(this.#encode(helloEnvelope(credentials))),
       onMessage: (socket, data) => this.#onMessage(socket, data),
+      // The transport's cause (a refused handshake, ECONNREFUSED, a TLS error…): reported, and in the close info.
       onClose: (socket, code, reason, error) => {
         if (!this.#owns(socket)) return;
-        // The transport's cause (a refused handshake, ECONNREFUSED, a TLS error…): reported, and in the close info.
         if (error !== undefined) this.#report(error);
         this.#lost(this.#state as Linked, code, reason, false, error);
       },
@@ -385,14 +385,6 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     }
     if (this.state !== previous) this.#notify('state', this.state, previous);
   }
-}
-
-/** A {@link CloseInfo} holding only the optional fields that have a value. */
-function closeInfo(code: number, reason: string, willReconnect: boolean, retryDelay: number | undefined, error: unknown): CloseInfo {
-  const info: CloseInfo = { code, reason, willReconnect };
-  if (retryDelay !== undefined) info.retryDelay = retryDelay;
-  if (error !== undefined) info.error = error;
-  return info;
 }
 
 /** Creates a client for contract `C` and starts connecting. */

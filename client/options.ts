@@ -87,3 +87,11 @@ export const CLIENT_DEFAULTS = Object.freeze({
   /** @default 1000 */
   maxQueued: 1000,
 });
+
+/** A {@link CloseInfo} holding only the optional fields that have a value. */
+export function closeInfo(code: number, reason: string, willReconnect: boolean, retryDelay: number | undefined, error: unknown): CloseInfo {
+  const info: CloseInfo = { code, reason, willReconnect };
+  if (retryDelay !== undefined) info.retryDelay = retryDelay;
+  if (error !== undefined) info.error = error;
+  return info;
+}

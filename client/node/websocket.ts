@@ -77,13 +77,15 @@ export class WebSocket extends EventTarget {
     this.#life = { kind: 'connecting', handshake: new Handshake(parsed, list, options, (result) => this.#onHandshake(result)) };
   }
 
-  /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3). */
+  /** CONNECTING (0), OPEN (1), CLOSING (2: either side started closing) or CLOSED (3). */
   get readyState(): number {
-    switch (this.#life.kind) {
+    const life = this.#life;
+    switch (life.kind) {
       case 'connecting':
         return WebSocket.CONNECTING;
       case 'open':
-        return WebSocket.OPEN;
+        // The server's close frame (or a failure) already ended sending: closing until TCP is gone.
+        return life.connection.canSend ? WebSocket.OPEN : WebSocket.CLOSING;
       case 'closing':
         return WebSocket.CLOSING;
       default:

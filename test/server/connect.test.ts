@@ -73,8 +73,8 @@ describe('tandem connect (in process)', () => {
 
   it('--header, --subprotocol and --deflate reach the server; /close sends a code and reason', async () => {
     const { wss, port } = await listen({ perMessageDeflate: true, handleProtocols: (offered) => offered[1] ?? false });
-    const seen: Array<[string | undefined, number, string]> = [];
-    wss.on('connection', (ws, req) => ws.on('close', (c, r) => seen.push([req.headers['x-token'], c, r.toString()])));
+    const seen: Array<[string, number, string]> = [];
+    wss.on('connection', (ws, req) => ws.on('close', (c, r) => seen.push([String(req.headers['x-token']), c, r.toString()])));
     const { code, out } = await connect([`ws://127.0.0.1:${port}/`, '--header', 'X-Token: abc', '-s', 'a', '-s', 'b', '--deflate'], ['/close 4001 see you']);
     expect(out).toBe('open protocol=b extensions=permessage-deflate\nclosed 4001\n');
     expect(code).toBe(0);

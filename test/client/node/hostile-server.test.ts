@@ -24,9 +24,12 @@ afterEach(async () => {
   await stopAll();
 });
 
-/** A server that reads the request head, then lets `answer` write whatever it wants. */
-async function rawServer(answer: (socket: Socket, head: string, key: string) => void): Promise<number> {
-  const server = createServer((socket) => {
+/**
+ * A server that reads the request head, then lets `answer` write whatever it wants. `halfOpen`:
+ * our FIN does not end its side (Node's default would close the TCP connection at once).
+ */
+async function rawServer(answer: (socket: Socket, head: string, key: string) => void, halfOpen = false): Promise<number> {
+  const server = createServer({ allowHalfOpen: halfOpen }, (socket) => {
     sockets.push(socket);
     socket.on('error', () => undefined);
     let head = '';
@@ -196,6 +199,21 @@ describe('frames that break RFC 6455: the connection fails with the close code',
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(seen?.codes).toEqual([1000]);
     expect(closed).toEqual({ type: 'close', code: 1006, reason: ErrorCodes.CloseTimeout, wasClean: false });
+  });
+
+  it('a server that sends its close frame but keeps TCP open: CLOSING at once, closed by us after closeTimeout', async () => {
+    let seen: { codes: number[] } | undefined;
+    const port = await rawServer((socket, _head, key) => {
+      seen = clientFrames(socket);
+      socket.write(Buffer.concat([Buffer.from(good101(key)), Buffer.from([0x88, 0x02, 0x03, 0xe9])])); // close 1001
+    }, true);
+    const c = new Recorded(`ws://127.0.0.1:${port}/`, [], { ...noDeflate, closeTimeout: 150 });
+    await c.until(() => seen?.codes.length === 1);
+    expect(c.ws.readyState).toBe(2);
+    c.ws.send('dropped'); // WHATWG: discarded once closing, counted in bufferedAmount
+    expect(c.ws.bufferedAmount).toBe(7);
+    expect(seen?.codes).toEqual([1001]); // our echo
+    expect(await c.closed()).toEqual({ type: 'close', code: 1001, reason: '', wasClean: true });
   });
 
   it('close() while connecting abandons the attempt: error (ERR_HANDSHAKE_ABORTED), then close 1006', async () => {

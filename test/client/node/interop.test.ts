@@ -34,11 +34,13 @@ interface Server {
 /** `echoesReason`: ws echoes a close's reason with its code; Tandem's engine echoes the code only. */
 type Factory = { name: string; echoesReason: boolean; start(options?: { echo?: boolean; deflate?: object | false }): Promise<Server> };
 
-function wire<T extends { on(e: 'connection', l: (s: never) => void): unknown }>(name: string, server: T, port: number, echo: boolean, close: () => Promise<void>): Server {
+/** What both servers are to `wire`: a source of `connection` events carrying a {@link ServerEnd}. */
+type ConnectionSource = { on(e: 'connection', l: (end: ServerEnd) => void): unknown };
+
+function wire(name: string, server: ConnectionSource, port: number, echo: boolean, close: () => Promise<void>): Server {
   const waiting: Array<(s: ServerEnd) => void> = [];
   const arrived: ServerEnd[] = [];
-  server.on('connection', (s: never) => {
-    const end = s as ServerEnd;
+  server.on('connection', (end) => {
     if (echo) end.on('message', (data, isBinary) => end.send(data, { binary: isBinary }));
     const w = waiting.shift();
     if (w !== undefined) w(end);
@@ -63,7 +65,7 @@ const wsFactory: Factory = {
         for (const c of wss.clients as Set<WsSocket>) c.terminate();
         wss.close(() => resolve());
       });
-    return wire('ws', wss, (wss.address() as AddressInfo).port, echo, close);
+    return wire('ws', wss as unknown as ConnectionSource, (wss.address() as AddressInfo).port, echo, close);
   },
 };
 
@@ -78,7 +80,7 @@ const tandemFactory: Factory = {
         for (const c of wss.clients) c.terminate();
         wss.close(() => resolve());
       });
-    return wire('tandem', wss, (wss.address() as AddressInfo).port, echo, close);
+    return wire('tandem', wss as unknown as ConnectionSource, (wss.address() as AddressInfo).port, echo, close);
   },
 };
 
