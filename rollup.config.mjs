@@ -7,6 +7,8 @@ import { dts } from 'rollup-plugin-dts';
 const entries = {
   index: 'src/index.ts',
   client: 'client/index.ts',
+  // The `node` condition of tandem/client: the client plus Tandem's own WebSocket (never in a browser build).
+  'client-node': 'client/node/index.ts',
   server: 'server/index.ts',
   proxy: 'server/tools/proxy/index.ts',
   redis: 'server/redis/index.ts',
@@ -19,7 +21,7 @@ const external = (id) => id === 'eventemitter3' || id.startsWith('node:') || id 
 const ts = () =>
   typescript({
     tsconfig: './tsconfig.json',
-    include: ['src/**/*.ts', 'client/**/*.ts', 'server/**/*.ts'],
+    include: ['src/**/*.ts', 'node/**/*.ts', 'client/**/*.ts', 'server/**/*.ts'],
     exclude: ['test/**', 'bench/**', 'demo/**'],
     compilerOptions: { noEmit: false, declaration: false, sourceMap: true, outDir: 'dist' },
     outputToFilesystem: false,
@@ -44,7 +46,7 @@ export default [
   },
   // Bundled declarations, one per entry.
   {
-    input: { index: 'src/index.ts', client: 'client/index.ts', server: 'server/index.ts', proxy: 'server/tools/proxy/index.ts', redis: 'server/redis/index.ts' },
+    input: { index: 'src/index.ts', client: 'client/index.ts', 'client-node': 'client/node/index.ts', server: 'server/index.ts', proxy: 'server/tools/proxy/index.ts', redis: 'server/redis/index.ts' },
     external,
     plugins: [dts({ tsconfig: './tsconfig.json' })],
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },

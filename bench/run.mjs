@@ -17,7 +17,7 @@ import { runLoad, SERVERS, startServer, tandemMissing } from './server-process.m
 import { IDLE_CONNS, jobFor, MODES, timeoutFor, WORKLOADS } from './workloads.mjs';
 
 const ROOT = new URL('..', import.meta.url);
-const MICRO = ['frame-parser', 'mask', 'utf8', 'frame-writer'];
+const MICRO = ['frame-parser', 'mask', 'utf8', 'frame-writer', 'node-client'];
 const REEXEC_FLAG = 'TANDEM_BENCH_RAISED_NOFILE';
 /** Descriptors each side needs beyond the idle connections themselves. */
 const FD_HEADROOM = 256;

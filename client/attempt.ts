@@ -29,7 +29,7 @@ export interface AttemptEvents {
   /** The socket opened: send the hello with `credentials`. */
   onOpen(socket: Transport, credentials: unknown): void;
   onMessage(socket: Transport, data: string | Uint8Array): void;
-  onClose(socket: Transport, code: number, reason: string): void;
+  onClose(socket: Transport, code: number, reason: string, error: unknown): void;
   /** The attempt failed before it had a socket. */
   onFailed(error: unknown, reason: AttemptFailure): void;
 }
@@ -49,7 +49,7 @@ export function startAttempt(source: AttemptSource, events: AttemptEvents): void
         socket = new Transport(source.WebSocket, String(href), source.protocols, {
           onOpen: () => events.onOpen(socket, credentials),
           onMessage: (data) => events.onMessage(socket, data),
-          onClose: (code, reason) => events.onClose(socket, code, reason),
+          onClose: (code, reason, error) => events.onClose(socket, code, reason, error),
         });
       } catch (err) {
         // The constructor refused the URL (SyntaxError): a failed attempt like any other.

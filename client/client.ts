@@ -30,7 +30,7 @@ import { browserCloseCode, checkCloseArgs } from './browser-close.js';
 import type { AttemptSource } from './attempt.js';
 import { watchNetwork } from './network.js';
 import type { NetworkWatch } from './network.js';
-import { CLIENT_DEFAULTS } from './options.js';
+import { CLIENT_DEFAULTS, closeInfo } from './options.js';
 import type { ClientOptions, ClientState, LifecycleEvents, UrlSource } from './options.js';
 import { decideReconnect } from './reconnect.js';
 import type { ReconnectDecision } from './reconnect.js';
@@ -216,8 +216,11 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       onSocket: (socket) => void (state.socket = socket),
       onOpen: (socket, credentials) => socket.send(this.#encode(this.#session.hello(credentials))),
       onMessage: (socket, data) => this.#onMessage(socket, data),
-      onClose: (socket, code, reason) => {
-        if (this.#owns(socket)) this.#lost(this.#state as Linked, code, reason);
+      // The transport's cause (a refused handshake, ECONNREFUSED, a TLS error…): reported, and in the close info.
+      onClose: (socket, code, reason, error) => {
+        if (!this.#owns(socket)) return;
+        if (error !== undefined) this.#report(error);
+        this.#lost(this.#state as Linked, code, reason, false, error);
       },
       onFailed: (err, reason) => {
         this.#report(err, reason);
@@ -319,14 +322,14 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   // ——— losing the link ———
 
   /** A connection or attempt ended with `code`; `wire` says the client itself closes it with that code. */
-  #lost(state: Linked, code: number, reason: string, wire = false): void {
+  #lost(state: Linked, code: number, reason: string, wire = false, error?: unknown): void {
     if (this.#state !== state) return;
     const resuming = this.#session.unlink();
     const attempt = state.kind === 'open' ? attemptAfterUptime(this.#backoff, state.attempt, this.#scheduler.now() - state.openedAt) : state.attempt;
     const reconnect = this.#options.reconnect;
     const decision: ReconnectDecision =
       reconnect === false ? { kind: 'stop' } : decideReconnect(this.#backoff, code, attempt, this.#random, reconnect?.isFatal);
-    if (decision.kind === 'stop') return this.#finish(code, reason, wire ? code : undefined);
+    if (decision.kind === 'stop') return this.#finish(code, reason, wire ? code : undefined, error);
     const offline = this.#network.isOffline();
     // A blip of a resumable session: one attempt at once, the public state staying 'open'. A
     // restart hint (1012/1013) keeps its spread, so a restarted server is not stampeded.
@@ -335,7 +338,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     const next: Lifecycle = blip ? this.#attempt(attempt, 'open') : { kind: 'waiting', attempt: attempt + 1, retryTimer };
     this.#transition(next, wire ? code : undefined, reason);
     // Unless a 'state' listener already moved on (close(), reconnect()), whose own events said so.
-    if ((this.#state as Lifecycle) === next) this.#notify('close', retryTimer === undefined ? { code, reason, willReconnect: true, resuming } : { code, reason, willReconnect: true, resuming, retryDelay: decision.delay });
+    if ((this.#state as Lifecycle) === next) this.#notify('close', closeInfo(code, reason, true, resuming, retryTimer === undefined ? undefined : decision.delay, error));
   }
 
   // Offline: stop burning retries, and wait (without a timer) for 'online'.
@@ -349,12 +352,12 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     if (s.kind === 'waiting') this.#transition(this.#attempt(s.attempt, 'reconnecting'));
   }
 
-  #finish(code: number, reason: string, wireCode: number | undefined): void {
+  #finish(code: number, reason: string, wireCode: number | undefined, error?: unknown): void {
     this.#conversation.requests.rejectAll(new DisconnectedError('the client was closed'));
     this.#session.end();
     this.#network.dispose();
     this.#transition({ kind: 'closed', code, reason }, wireCode, reason);
-    this.#notify('close', { code, reason, willReconnect: false, resuming: false });
+    this.#notify('close', closeInfo(code, reason, false, false, undefined, error));
   }
 
   // ——— the one state change ———

@@ -32,6 +32,13 @@ export interface CloseInfo {
   resuming: boolean;
   /** Milliseconds until the next attempt, when one is scheduled (absent while offline or closed). */
   retryDelay?: number;
+  /**
+   * Why the link failed, when the transport says (also reported on `error`): with Tandem's Node
+   * WebSocket a `HandshakeError` (`code`, HTTP `status` and body, the Node error such as
+   * ECONNREFUSED or a TLS error as `cause`), a `ProtocolError`, or the socket's error. A
+   * browser's WebSocket never tells.
+   */
+  error?: unknown;
 }
 
 /** Payload of the lifecycle `open` event. */
@@ -60,7 +67,7 @@ export interface LifecycleEvents {
 
 /** Options of `createClient`. */
 export interface ClientOptions<C> {
-  /** WebSocket constructor. @default globalThis.WebSocket */
+  /** WebSocket constructor. @default globalThis.WebSocket (under Node: Tandem's own, through the `node` export condition) */
   WebSocket?: WebSocketConstructor;
   /** Subprotocols offered in the handshake. */
   protocols?: string | string[];
@@ -112,3 +119,11 @@ export const CLIENT_DEFAULTS = Object.freeze({
   /** @default 1000 */
   maxQueued: 1000,
 });
+
+/** A {@link CloseInfo} holding only the optional fields that have a value. */
+export function closeInfo(code: number, reason: string, willReconnect: boolean, resuming: boolean, retryDelay: number | undefined, error: unknown): CloseInfo {
+  const info: CloseInfo = { code, reason, willReconnect, resuming };
+  if (retryDelay !== undefined) info.retryDelay = retryDelay;
+  if (error !== undefined) info.error = error;
+  return info;
+}

@@ -22,7 +22,8 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 export interface TransportHandlers {
   onOpen(): void;
   onMessage(data: string | Uint8Array): void;
-  onClose(code: number, reason: string): void;
+  /** `error`: the cause the socket's last `error` event carried (Tandem's Node WebSocket and ws give one; a browser never does). */
+  onClose(code: number, reason: string, error: unknown): void;
 }
 
 const OPEN = 1; // WHATWG WebSocket readyState OPEN
@@ -48,14 +49,15 @@ export class Transport {
       const data = typeof event.data === 'string' ? event.data : toBytes(event.data);
       if (data !== undefined) this.#handlers?.onMessage(data);
     });
+    let error: unknown;
     this.#socket.addEventListener('close', (event: { code?: number; reason?: string }) => {
       const handlers = this.#handlers;
       this.#handlers = undefined;
-      handlers?.onClose(event.code ?? 1006, event.reason ?? '');
+      handlers?.onClose(event.code ?? 1006, event.reason ?? '', error);
     });
-    // Errors are always followed by 'close', which carries what the client needs. The listener
-    // stays registered so an EventEmitter-based socket (ws) never throws an unhandled 'error'.
-    this.#socket.addEventListener('error', () => undefined);
+    // Errors are always followed by 'close', which reports them with the cause, if the event
+    // has one. The listener also keeps an EventEmitter-based socket (ws) from throwing.
+    this.#socket.addEventListener('error', (event: { error?: unknown }) => void (error = event.error));
   }
 
   /** Is the socket OPEN (sendable)? */

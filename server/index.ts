@@ -43,3 +43,5 @@ export { LIVENESS_DEFAULTS } from './typed/liveness.js';
 export type { ServerStats } from './typed/server-stats.js';
 export { ConcurrencyLimiter, PerMessageDeflate } from './socket/permessage-deflate.js';
 export type { PerMessageDeflateOptions } from './socket/permessage-deflate.js';
+// Named by PerMessageDeflate's declarations (a chunk shared with the Node client's).
+export type { PerMessageDeflateParams } from '../src/rfc6455/permessage-deflate-params.js';

@@ -11,8 +11,8 @@ import type { Extension } from '../../src/rfc6455/extension-header.js';
 import { acceptPerMessageDeflate } from '../../src/rfc6455/permessage-deflate-params.js';
 import { refusal } from './handshake.js';
 import type { ExtensionAgreement, HandshakeRefusal, NegotiateExtensions } from './handshake.js';
-import { ConcurrencyLimiter, PerMessageDeflate, resolvePerMessageDeflateOptions } from './permessage-deflate.js';
-import type { PerMessageDeflateOptions, ResolvedPerMessageDeflateOptions } from './permessage-deflate.js';
+import { ConcurrencyLimiter, PerMessageDeflate, resolvePerMessageDeflateOptions } from '../../node/permessage-deflate.js';
+import type { PerMessageDeflateOptions, ResolvedPerMessageDeflateOptions } from '../../node/permessage-deflate.js';
 
 /** An enabled `perMessageDeflate` option: the handshake hook and the limiter it shares. */
 export interface DeflateNegotiator {

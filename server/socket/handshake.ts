@@ -7,7 +7,6 @@
  * Refusals are values ({@link HandshakeRefusal}), never exceptions: nothing here throws out of the
  * upgrade path.
  */
-import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -24,6 +23,7 @@ import {
   validateUpgradeRequest,
 } from '../../src/rfc6455/upgrade.js';
 import type { UpgradeOffer, UpgradeRefusal } from '../../src/rfc6455/upgrade.js';
+import { sha1Base64 } from '../../node/sha1.js';
 import type { MessageCodec } from './server-connection.js';
 
 /** Re-exported: the handshake's header rules are the engine's (one RFC 9110 table, one list splitter). */
@@ -49,11 +49,6 @@ export function refusal(status: number, reason?: string, headers: Record<string,
 /** Type guard telling a refusal from a successful result. */
 export function isRefusal(value: unknown): value is HandshakeRefusal {
   return typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number';
-}
-
-/** base64(SHA-1(text)) on node:crypto: what the pure rules need for the accept key. */
-export function sha1Base64(text: string): string {
-  return createHash('sha1').update(text).digest('base64');
 }
 
 /** RFC 6455 §4.2.2: `Sec-WebSocket-Accept` = base64(SHA-1(key + GUID)). */

@@ -5,7 +5,7 @@
  */
 import type { Buffer } from 'node:buffer';
 import { DEFAULTS as ENGINE_DEFAULTS } from '../../src/rfc6455/constants.js';
-import type { MessageCodec } from './message-codec-queue.js';
+import type { MessageCodec } from '../../node/message-codec-queue.js';
 
 /** `readyState` values, the same numbers as the browser's and `ws`'s. */
 export const ReadyStates = Object.freeze({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const);

@@ -25,16 +25,16 @@ import type { ConnectionHandler, Frames } from '../../src/rfc6455/connection.js'
 import { assertSendableCloseCode } from '../../src/rfc6455/frame-writer.js';
 import { callListener } from '../../src/call-listener.js';
 import { engineOptionsFor } from './engine-options.js';
-import { toBuffer, toPayload } from './send-data.js';
-import type { SendData } from './send-data.js';
+import { toBuffer, toPayload } from '../../node/send-data.js';
+import type { SendData } from '../../node/send-data.js';
 import { CLOSED, OPEN, readyStateOf, rethrowLater } from './connection-lifecycle.js';
 import type { Lifecycle } from './connection-lifecycle.js';
-import { MessageCodecQueue } from './message-codec-queue.js';
+import { MessageCodecQueue } from '../../node/message-codec-queue.js';
 import { DEFAULTS, ReadyStates } from './server-connection-options.js';
 import type { ConnectionOwner, ReadyState, SendCallback, ServerConnectionEvents, ServerConnectionOptions, ServerSendOptions } from './server-connection-options.js';
 
-export type { MessageCodec } from './message-codec-queue.js';
-export type { SendData } from './send-data.js';
+export type { MessageCodec } from '../../node/message-codec-queue.js';
+export type { SendData } from '../../node/send-data.js';
 export { DEFAULTS, ReadyStates } from './server-connection-options.js';
 export type { ConnectionOwner, ReadyState, SendCallback, ServerConnectionEvents, ServerConnectionOptions, ServerSendOptions } from './server-connection-options.js';
 

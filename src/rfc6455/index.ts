@@ -1,6 +1,7 @@
 /**
- * The sans-I/O RFC 6455 engine. Internal: imported by server/, tests and benchmarks, never by
- * client/ (the browser has its own WebSocket).
+ * The sans-I/O RFC 6455 engine. Internal: imported by server/, by client/node/ (the Node
+ * WebSocket, client role), tests and benchmarks; never by the browser client, which has its own
+ * WebSocket (a build test scans the browser bundles for it).
  *
  * - {@link Connection} — the state machine a socket owner drives: `receive(chunk)` in,
  *   {@link ConnectionHandler} callbacks (`message`, `ping`, `pong`, `closeFrame`, `error`) out;

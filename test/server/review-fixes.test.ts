@@ -10,7 +10,7 @@ import { deflateRawSync } from 'node:zlib';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ServerConnection } from '../../server/socket/server-connection.js';
-import type { MessageCodec } from '../../server/socket/message-codec-queue.js';
+import type { MessageCodec } from '../../node/message-codec-queue.js';
 import type { WebSocketServerOptions } from '../../server/socket/websocket-server.js';
 import { RawClient, closeCodeOf, encodeClientFrame, rawExchange, upgradeRequest } from '../helpers/raw-client.js';
 import { listen, listenEcho, stopAll } from '../helpers/servers.js';

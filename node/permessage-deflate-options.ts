@@ -3,9 +3,9 @@
  * `true | false | {…}` into one complete, frozen configuration), kept apart from the codec itself.
  */
 import { constants } from 'node:zlib';
-import { ErrorCodes, TandemError } from '../../src/errors.js';
+import { ErrorCodes, TandemError } from '../src/errors.js';
 import { ConcurrencyLimiter, LIMITER_DEFAULTS } from './concurrency-limiter.js';
-import { validatePerMessageDeflateConfig, type PerMessageDeflateConfig } from '../../src/rfc6455/permessage-deflate-params.js';
+import { validatePerMessageDeflateConfig, type PerMessageDeflateConfig } from '../src/rfc6455/permessage-deflate-params.js';
 
 /** The `perMessageDeflate` option of the server (and of a Node-side client). */
 export interface PerMessageDeflateOptions extends PerMessageDeflateConfig {

@@ -1,5 +1,6 @@
 /**
- * The seam between a {@link ServerConnection} and a negotiated message codec (permessage-deflate,
+ * The seam between a connection (the server's `ServerConnection`, the Node client's
+ * `ClientConnection`) and a negotiated message codec (permessage-deflate,
  * RFC 7692). Compression is asynchronous, yet messages must leave and arrive in order: this
  * queue holds every outgoing message (and a requested close) behind a compression in flight,
  * and every incoming message behind an inflation in flight. It exists only when a codec was
@@ -11,10 +12,10 @@
  * other connections.
  */
 import { isUtf8 } from 'node:buffer';
-import { CloseCodes } from '../../src/close-codes.js';
-import { ErrorCodes, ProtocolError, isProtocolError } from '../../src/errors.js';
+import { CloseCodes } from '../src/close-codes.js';
+import { ErrorCodes, ProtocolError, isProtocolError } from '../src/errors.js';
 
-/** A per-connection message transform; `PerMessageDeflate` (server/permessage-deflate.ts) fits. */
+/** A per-connection message transform; `PerMessageDeflate` (node/permessage-deflate.ts) fits. */
 export interface MessageCodec {
   /** Compress one message or fragment (`fin = false` for all but the last); results in call order. */
   compress(data: Uint8Array, fin?: boolean): Promise<Uint8Array>;

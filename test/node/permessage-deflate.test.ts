@@ -9,7 +9,7 @@ import {
   PerMessageDeflate,
   resolvePerMessageDeflateOptions,
   type PerMessageDeflateInit,
-} from '../../server/socket/permessage-deflate.js';
+} from '../../node/permessage-deflate.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -3,7 +3,7 @@
  * a server so thousands of peers compressing at once queue up instead of exhausting libuv's
  * thread pool (4 threads by default) and memory.
  */
-import { ErrorCodes, TandemError } from '../../src/errors.js';
+import { ErrorCodes, TandemError } from '../src/errors.js';
 
 /** Defaults of {@link ConcurrencyLimiter}. */
 export const LIMITER_DEFAULTS = Object.freeze({

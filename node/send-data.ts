@@ -1,11 +1,11 @@
 /**
- * What `ServerConnection.send` accepts, and the conversions between it, the engine's Uint8Array
+ * What `ServerConnection.send` and the Node client's `send` accept, and the conversions between it, the engine's Uint8Array
  * and the Buffers that `ws`-style listeners receive. Conversions are views, never copies.
  */
 import { Buffer } from 'node:buffer';
-import { ErrorCodes, TandemError } from '../../src/errors.js';
+import { ErrorCodes, TandemError } from '../src/errors.js';
 
-/** Data accepted by `ServerConnection.send`. */
+/** Data accepted by `ServerConnection.send` (and the Node client's `send`). */
 export type SendData = string | Uint8Array | ArrayBuffer | ArrayBufferView;
 
 /** `bytes` as a Buffer: itself when it already is one, else a view of the same memory. */
