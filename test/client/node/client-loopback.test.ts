@@ -34,7 +34,7 @@ describe('connection failures carry their cause (Node transport, no options)', (
     await new Promise((resolve) => probe.close(resolve));
     const { closes, errors } = await failedAttempt(`ws://127.0.0.1:${port}/`);
     const cause = expect.objectContaining({ name: 'HandshakeError', code: 'ERR_CONNECT_FAILED', cause: expect.objectContaining({ code: 'ECONNREFUSED' }) });
-    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: false, error: cause }]);
+    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: false, resuming: false, error: cause }]);
     expect(errors).toEqual([cause]);
   });
 
