@@ -8,9 +8,11 @@ const entries = {
   index: 'src/index.ts',
   client: 'client/index.ts',
   server: 'server/index.ts',
-  // Not in the package's exports map: the CLI (run by bin/tandem.mjs) and the engine for benchmarks.
+  // Not in the package's exports map: the CLI (run by bin/tandem.mjs), and the engine and the
+  // server's WebAssembly unmasker for benchmarks.
   cli: 'server/tools/cli.ts',
   rfc6455: 'src/rfc6455/index.ts',
+  'wasm-unmasker': 'server/socket/wasm/wasm-unmasker.ts',
 };
 const external = (id) => id === 'eventemitter3' || id.startsWith('node:');
 const ts = () =>
