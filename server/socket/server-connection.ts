@@ -7,8 +7,9 @@
  * object, and timers exist only while closing.
  *
  * Lifecycle: one {@link Lifecycle} value (`open` → `closing` (owns the close timer) → `closed`);
- * `readyState` is derived from it. Reading may additionally be paused, for two independent
- * reasons kept as bits (pongs the peer does not read; inbound messages waiting to be inflated).
+ * `readyState` is derived from it. Reading may additionally be paused, for three independent
+ * reasons kept as bits (the user's `pause()`; pongs the peer does not read; inbound messages
+ * waiting to be inflated): the socket reads again only when none is left.
  *
  * Listener exceptions: a `message`, `ping` or `pong` listener that throws is never allowed to
  * unwind the parse loop (later messages of the same chunk are still delivered, in order) and is
@@ -48,6 +49,7 @@ const UNBATCHED_WRITE_BYTES = 16 * 1024;
 /** Reasons reading is paused (bits; reading resumes when none is left). */
 const PAUSED_FOR_PONGS = 1;
 const PAUSED_FOR_INFLATE = 2;
+const PAUSED_BY_USER = 4;
 
 /** Emits `ping`/`pong` from inside the parse loop (a throwing listener: see the file header). */
 function emitControl(c: ServerConnection, event: 'ping' | 'pong', payload: Uint8Array): void {
@@ -77,6 +79,8 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   #closeTimeoutMs: number;
   #corked = false;
   #pausedBy = 0;
+  /** `bufferedAmount` reached the high-water mark while compressions were queued: `drain` is owed. */
+  #drainOwed = false;
   #writeCallback: SendCallback | undefined;
   #codec: MessageCodecQueue | undefined;
   #owner: ConnectionOwner | undefined;
@@ -116,6 +120,28 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     return this.#socket.writableLength + (this.#codec?.pendingBytes ?? 0);
   }
 
+  /** Did {@link pause} stop reading (and no {@link resume} restart it yet)? As `ws`'s `isPaused`. */
+  get isPaused(): boolean {
+    return (this.#pausedBy & PAUSED_BY_USER) !== 0;
+  }
+
+  /**
+   * Stop reading from the peer (as `ws` 8): no `message`, `ping` or `pong` until {@link resume};
+   * the peer's further bytes wait in the OS's buffers, then its own. With the `drain` event this
+   * bounds a server's memory when a peer sends faster than it reads (docs/server.md, "Slow
+   * readers"). A no-op once the connection is closed; `close()` reads again (for the peer's close frame).
+   */
+  pause(): void {
+    if (this.#life === CLOSED) return;
+    this.#pause(PAUSED_BY_USER);
+  }
+
+  /** Read from the peer again after {@link pause} (other reasons to wait, such as inflation, still apply). */
+  resume(): void {
+    if (this.#life === CLOSED) return;
+    this.#resume(PAUSED_BY_USER);
+  }
+
   /** Send a message: strings as text, bytes as binary (or as `options.binary` says). */
   send(data: SendData, options?: ServerSendOptions | SendCallback, cb?: SendCallback): void {
     if (typeof options === 'function') [cb, options] = [options, undefined];
@@ -125,7 +151,10 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     if (this.#life !== OPEN || !this.#engine.canSend()) return this.#notOpen(cb);
     if (this.#codec !== undefined && (this.#codec.busy || options?.compress !== false)) {
       const compress = options?.compress !== false && bytes.length >= this.#codec.threshold;
-      return this.#codec.send(bytes, binary, fin, compress, cb);
+      this.#codec.send(bytes, binary, fin, compress, cb);
+      // Queued compressions count in bufferedAmount: promise a `drain` for when they are out.
+      if (this.#codec.busy && this.bufferedAmount >= this.#socket.writableHighWaterMark) this.#drainOwed = true;
+      return;
     }
     this.sendNow(bytes, binary, fin, false, cb);
   }
@@ -168,6 +197,8 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
       this.#engine.close(code, reason);
     }
     this.#closing();
+    // The peer's close frame must be read; nothing more can be queued for it once we are closing.
+    this.#resume(PAUSED_BY_USER);
   }
 
   /** Drop the TCP connection now, without a closing handshake (`close` reports 1006). */
@@ -195,6 +226,13 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   /** @internal The codec queue reached a close() queued behind compressions: send the close frame now. */
   closeEngine(code: number | undefined, reason: string): void {
     this.#engine.close(code, reason);
+  }
+
+  /** @internal The codec queue handed every queued send to the socket: pay an owed `drain` unless the socket still needs one. */
+  outboundFlushed(): void {
+    if (!this.#drainOwed || this.#socket.writableNeedDrain === true || this.#life === CLOSED) return;
+    this.#drainOwed = false;
+    this.emit('drain');
   }
 
   /** @internal Stop reading while inbound messages wait for the codec (`false`: it caught up). */
@@ -333,10 +371,19 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     this.destroy();
   }
 
+  /**
+   * The socket wrote out its buffer. `drain` means bufferedAmount is back under the socket's
+   * high-water mark, so with compressions still queued it waits for them (outboundFlushed).
+   */
   static #onDrain(this: TaggedSocket): void {
     const c = this[kConnection];
     if (c === undefined) return;
     c.#resume(PAUSED_FOR_PONGS);
+    if (c.#codec?.busy === true) {
+      c.#drainOwed = true;
+      return;
+    }
+    c.#drainOwed = false;
     c.emit('drain');
   }
 
