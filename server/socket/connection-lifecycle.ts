@@ -5,7 +5,8 @@
  */
 import { assertNever } from '../../src/assert-never.js';
 import { ReadyStates } from './server-connection-options.js';
-import type { ReadyState } from './server-connection-options.js';
+import type { ReadyState, ServerConnectionEvents } from './server-connection-options.js';
+import type EventEmitter from 'eventemitter3';
 
 /** The connection's one lifecycle state; `closing` owns the close timer (none after terminate()). */
 export type Lifecycle =
@@ -44,4 +45,16 @@ function rethrow(err: unknown): never {
  */
 export function rethrowLater(err: unknown): void {
   process.nextTick(rethrow, err);
+}
+
+/**
+ * Emits `event` from inside the parse loop: a throwing listener is rethrown later
+ * ({@link rethrowLater}) instead of unwinding the parser.
+ */
+export function emitFromParser<K extends 'message' | 'ping' | 'pong'>(emitter: EventEmitter<ServerConnectionEvents>, event: K, ...args: ServerConnectionEvents[K]): void {
+  try {
+    (emitter.emit as (event: K, ...rest: ServerConnectionEvents[K]) => boolean).call(emitter, event, ...args);
+  } catch (err) {
+    rethrowLater(err);
+  }
 }
