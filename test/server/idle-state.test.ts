@@ -25,9 +25,9 @@ async function pairs(count: number): Promise<{ ws: ServerConnection; req: Incomi
 
 describe('idle connection state', () => {
   it('a peer that half-closes without a close frame gets our FIN and close reports 1006', async () => {
-    const [{ ws, req, client }] = await pairs(1);
+    const { ws, req, client } = (await pairs(1))[0]!;
     expect(req.socket.allowHalfOpen).toBe(false);
-    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));
     client.socket.end();
     expect(await closed).toBe(1006);
     await client.closed;
