@@ -12,9 +12,11 @@ const entries = {
   server: 'server/index.ts',
   proxy: 'server/tools/proxy/index.ts',
   redis: 'server/redis/index.ts',
-  // Not in the package's exports map: the CLI (run by bin/tandem.mjs) and the engine for benchmarks.
+  // Not in the package's exports map: the CLI (run by bin/tandem.mjs), and the engine and the
+  // server's WebAssembly unmasker for benchmarks.
   cli: 'server/tools/cli.ts',
   rfc6455: 'src/rfc6455/index.ts',
+  'wasm-unmasker': 'server/socket/wasm/wasm-unmasker.ts',
 };
 // `redis` (node-redis) is an optional peer dependency of tandem/redis, never bundled.
 const external = (id) => id === 'eventemitter3' || id.startsWith('node:') || id === 'redis' || id.startsWith('@redis/');

@@ -118,7 +118,10 @@ async function measureWorkload(workload) {
 async function measureOnce(workload, server, round) {
   let handle;
   try {
-    handle = await startServer(workload.argv ? { ...server, argv: workload.argv[server.id] } : server);
+    const argv = workload.argv?.[server.id] ?? server.argv;
+    // Idle memory is read after forced GCs: every server gets the same preloaded hook (no code change).
+    const gcHook = workload.kind === 'idle' ? ['--expose-gc', '--require', './bench/servers/gc-hook.cjs'] : [];
+    handle = await startServer({ ...server, argv: [...gcHook, ...argv] });
     const target = { host: '127.0.0.1', port: handle.port, protocol: server.protocol };
     const job = jobFor(workload, mode, target, handle.pid);
     const result = await runLoad(job, timeoutFor(job));
@@ -133,7 +136,10 @@ async function measureOnce(workload, server, round) {
 }
 
 function headline(r) {
-  if (r.bytesPerConn !== undefined) return `${(r.bytesPerConn / 1024).toFixed(2)} KiB/conn over ${r.conns}`;
+  if (r.bytesPerConn !== undefined) {
+    const marginal = r.marginalBytesPerConn === null ? '' : `, marginal ${(r.marginalBytesPerConn / 1024).toFixed(2)} KiB/conn up to ${r.conns}`;
+    return `${(r.bytesPerConn / 1024).toFixed(2)} KiB/conn at ${r.comparedAt}${marginal}`;
+  }
   return `${Math.round(r.opsPerSec)}/s, ${r.serverCpuPerMillion?.toFixed(2)} CPU-s/1M, server ${r.serverCpuPct.toFixed(0)}%, loadgen ${r.loadgenCpuPct.toFixed(0)}%`;
 }
 

@@ -35,6 +35,8 @@ export interface CodecQueueOwner {
   fail(err: ProtocolError): void;
   /** The close requested behind queued sends is due: write the close frame now. */
   closeEngine(code: number | undefined, reason: string): void;
+  /** Every queued send was handed to the socket (the queue went from busy to empty). */
+  outboundFlushed?(): void;
   /** `true`: stop reading the socket (inbound messages are waiting for the codec); `false`: read again. */
   pauseReading(paused: boolean): void;
 }
@@ -146,9 +148,15 @@ export class MessageCodecQueue {
   }
 
   #flushOut(): void {
+    let sent = false;
     while (!this.#disposed) {
       const head = this.#out[0];
-      if (head === undefined || (head.kind === 'data' && head.bytes === undefined)) return;
+      if (head === undefined) {
+        if (sent) this.#owner.outboundFlushed?.();
+        return;
+      }
+      if (head.kind === 'data' && head.bytes === undefined) return;
+      sent = true;
       this.#out.shift();
       if (head.kind === 'data') this.#owner.sendNow(head.bytes!, head.binary, head.fin, head.compress, head.cb);
       else if (head.kind === 'frame') this.#owner.sendFrameNow(head.frame, head.cb);

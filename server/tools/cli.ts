@@ -8,6 +8,8 @@
  * An echo server for conformance and load tools: text comes back as text, binary as binary,
  * pings are answered by the engine. Prints exactly `listening <port>` (the real port, so
  * `--port 0` works) once ready; SIGINT/SIGTERM close every connection with 1001 and exit.
+ * A peer that sends faster than it reads its echoes is not read from while its echoes are
+ * backed up (pause until `drain`), so the server's memory stays bounded.
  */
 import { WebSocketServer } from '../socket/websocket-server.js';
 import type { WebSocketServerOptions } from '../socket/websocket-server.js';
@@ -53,6 +55,11 @@ connect options:
 export const DEFAULTS = Object.freeze({
   /** After a signal, connections still open this long are terminated. @default 2000 */
   shutdownGraceMs: 2000,
+  /**
+   * Echoes waiting for a peer (`bufferedAmount`) at which the server stops reading from it until
+   * `drain`; at least the socket's high-water mark, so a `drain` always follows. @default 1048576 (1 MiB)
+   */
+  echoHighWaterMark: 1024 * 1024,
 });
 
 /** Parsed `echo` arguments. */
@@ -98,9 +105,18 @@ export function echo(wss: WebSocketServer): void {
 }
 
 function onEchoConnection(ws: ServerConnection): void {
-  ws.on('message', function (this: ServerConnection, data: Buffer, isBinary: boolean) {
-    this.send(data, { binary: isBinary });
-  }, ws);
+  ws.on('message', echoMessage, ws);
+}
+
+// Shared by every connection (`this` is the connection): an idle connection owns no closure.
+function echoMessage(this: ServerConnection, data: Buffer, isBinary: boolean): void {
+  this.send(data, { binary: isBinary });
+  // Slow reader: stop reading until its echoes are out; 'drain' follows once bufferedAmount is
+  // back under the socket's high-water mark (docs/server.md, "Slow readers").
+  if (this.bufferedAmount >= DEFAULTS.echoHighWaterMark && !this.isPaused) {
+    this.pause();
+    this.once('drain', this.resume, this);
+  }
 }
 
 /** Starts an echo server and resolves once it listens. */
