@@ -174,13 +174,8 @@ export function checkEnvelopeInput(api, closeCodes, bytes) {
   if (!api.EnvelopeTypes.includes(envelope.type)) return { violation: `decoded unknown type ${envelope.type}`, signature: '' };
   let again;
   try {
-    for (const side of ['client', 'server']) {
-      try {
-        api.checkDirection(envelope, side);
-      } catch (err) {
-        if (!api.isProtocolError(err) || !closeCodes.has(err.closeCode)) throw err;
-      }
-    }
+    // Directions are enforced by the Conversation (a value, not a throw): every decoded kind has one.
+    if (!['client', 'server', 'both'].includes(api.EnvelopeDirections[envelope.type])) throw new Error(`no direction for ${envelope.type}`);
     again = api.decodeEnvelope(api.jsonCodec, api.jsonCodec.encode(envelope));
   } catch (err) {
     return { violation: `exception re-encoding a decoded envelope: ${err?.stack ?? err}`, signature: '' };
