@@ -6,7 +6,7 @@ import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import { CloseCodes } from '../../src/close-codes.js';
 import { ErrorCodes, StateError, TandemError } from '../../src/errors.js';
 import { acceptHeaders, isRefusal, negotiate, refusal, validateUpgrade, writeRefusal } from './handshake.js';

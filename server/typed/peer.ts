@@ -4,7 +4,7 @@
  * The peer owns no timer once its hello has arrived (liveness is the server's single sweep).
  */
 import { randomUUID } from 'node:crypto';
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import type { BroadcastOperator, BroadcastOptions } from './rooms.js';
 import type { PeerId } from './adapter.js';
 import type { PreparedMessage } from './prepared-message.js';

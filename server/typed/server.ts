@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import type { Adapter, BroadcastMessage, BroadcastTarget, PeerId } from './adapter.js';
 import { memoryAdapter } from './adapter.js';
 import { backpressurePolicy, beforeWrite, isSlowConsumer, slowConsumerError, slowConsumerReason } from './backpressure.js';
