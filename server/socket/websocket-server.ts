@@ -294,8 +294,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.emit('listening');
   };
 
+  // A listen error (EADDRINUSE…) with no 'error' listener is thrown, as ws and net.Server do.
   #onServerError = (err: Error): void => {
-    this.emit('error', err);
+    this.#reportError(err);
   };
 }
 

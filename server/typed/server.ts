@@ -20,6 +20,7 @@ import { PreparedMessage, prepared } from './prepared-message.js';
 import { BroadcastOperator } from './rooms.js';
 import type { BroadcastOptions, PeerLike } from './rooms.js';
 import { Admission, checkHello } from './admission.js';
+import { ListenOutcome, isListenError } from './listen-outcome.js';
 import { RequestHandlers } from './request-handlers.js';
 import { PeerDeadlines } from './peer-deadlines.js';
 import { SERVER_DEFAULTS, lowLevelOptions } from './server-options.js';
@@ -66,6 +67,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   readonly #root: BroadcastOperator<Ep<C>['emits']>;
   readonly #closeTimeout: number;
   #state: ServerState = 'running';
+  readonly #listen = new ListenOutcome();
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
 
@@ -97,9 +99,21 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     });
     this.#wss = new WebSocketServer(lowLevelOptions(options, (req) => this.#admission.verify(req)));
     this.#wss.on('connection', (socket, req) => this.#connect(socket, req));
-    this.#wss.on('listening', () => this.#emit('listening', undefined));
+    this.#wss.on('listening', () => {
+      this.#listen.listening();
+      this.#emit('listening', undefined);
+    });
     this.#wss.on('refused', (refusal) => this.#stats.refusedWith(refusal.status));
-    this.#wss.on('error', (err) => this.#report(err, undefined));
+    this.#wss.on('error', (err) => (isListenError(err) ? this.#listenFailed(err) : this.#report(err, undefined)));
+    if (options.port === undefined) this.#listen.listening(); // attached or noServer: nothing to wait for
+  }
+
+  /**
+   * Resolves once the server listens (`port` mode; at once when attached or with `noServer`);
+   * rejects with the listen error (EADDRINUSE…), after which `state` is `closed`.
+   */
+  ready(): Promise<void> {
+    return this.#listen.promise;
   }
 
   /** `running`, `closing` (in `close()`) or `closed`. */
@@ -236,6 +250,14 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     this.#deadlines.clearAll();
     await Promise.all([stopped, this.#adapter.close()]);
     this.#state = 'closed';
+  }
+
+  // The port could not be bound: the server is not running, and must not look as if it were.
+  #listenFailed(err: Error): void {
+    this.#state = 'closed';
+    this.#liveness?.clear();
+    this.#listen.failed(err, this.#events.listenerCount('error') > 0);
+    this.#emit('error', undefined, err, undefined);
   }
 
   // ——— connections ———
