@@ -21,6 +21,7 @@ export type {
   HandshakeRefusal,
   NegotiateExtensions,
   VerifyClient,
+  VerifyClientCallback,
   VerifyClientInfo,
   VerifyClientResult,
 } from './socket/handshake.js';
