@@ -12,7 +12,7 @@ import type { LivenessHandle } from './liveness.js';
 import type { Conversation } from '../../src/conversation.js';
 import type { Envelope, HelloEnvelope } from '../../src/envelope.js';
 import { PROTOCOL_VERSION } from '../../src/envelope.js';
-import type { EventName, PayloadArgs, RequestName, RequestPayload, ResponsePayload, ServerEndpoint } from '../../src/contract.js';
+import type { EventName, JsonPayload, PayloadArgs, RequestName, RequestPayload, ResponsePayload, ServerEndpoint } from '../../src/contract.js';
 import type { RequestOptions } from '../../src/requests.js';
 import { DisconnectedError } from '../../src/requests.js';
 import { CloseCodes, isValidWireCloseCode } from '../../src/close-codes.js';
@@ -54,7 +54,7 @@ export interface PeerHandshake {
 export type EmitOptions = BroadcastOptions;
 
 /** `(payload, options?)`, the payload optional when the contract allows `undefined`. */
-export type EmitArgs<P, O> = undefined extends P ? [payload?: P, options?: O] : [payload: P, options?: O];
+export type EmitArgs<P, O> = undefined extends P ? [payload?: JsonPayload<P>, options?: O] : [payload: JsonPayload<P>, options?: O];
 
 /** The server internals a peer reports to (implemented by the server, never by users). */
 export interface PeerHost {
