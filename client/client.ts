@@ -9,11 +9,11 @@ import { EventEmitter } from 'eventemitter3';
 import { attemptAfterUptime, backoffPolicy } from '../src/backoff.js';
 import type { BackoffPolicy } from '../src/backoff.js';
 import { CloseCodes } from '../src/close-codes.js';
-import type { ContractShape, EventHandler, EventName, EventMap, PayloadArgs, RequestHandler, RequestMap, RequestName, RequestPayload, ResponsePayload } from '../src/contract.js';
+import type { ContractShape, EventHandler, EventName, EventMap, JsonPayload, PayloadArgs, RequestHandler, RequestMap, RequestName, RequestPayload, ResponsePayload } from '../src/contract.js';
 import { Conversation } from '../src/conversation.js';
 import { eventEnvelope, helloEnvelope } from '../src/envelope.js';
 import type { Envelope } from '../src/envelope.js';
-import { StateError } from '../src/errors.js';
+import { ErrorCodes, StateError, TandemTypeError, asError } from '../src/errors.js';
 import { HEARTBEAT_DEFAULTS, HeartbeatMonitor, pingEnvelope } from '../src/heartbeat.js';
 import type { HeartbeatPolicy } from '../src/heartbeat.js';
 import { DisconnectedError } from '../src/requests.js';
@@ -33,10 +33,12 @@ import { decideReconnect } from './reconnect.js';
 import type { ReconnectDecision } from './reconnect.js';
 import type { Transport, WebSocketConstructor } from './transport.js';
 import { assertNever } from '../src/assert-never.js';
+import { checkUrlSource, validateClientOptions } from './validate-options.js';
+import { ConnectionError } from './connection-error.js';
 
 /** The lifecycle: each variant owns its resources, released by `#transition` when it is left. */
 type Lifecycle =
-  | { kind: 'connecting'; attempt: number; retrying: boolean; socket: Transport | undefined; connectTimer: TimerHandle }
+  | { kind: 'connecting'; attempt: number; retrying: boolean; socket: Transport | undefined; connectTimer: TimerHandle; url?: string }
   | { kind: 'open'; attempt: number; socket: Transport; heartbeat: HeartbeatMonitor | undefined; openedAt: number }
   | { kind: 'waiting'; attempt: number; retryTimer: TimerHandle | undefined }
   | { kind: 'closed'; code: number; reason: string };
@@ -45,7 +47,7 @@ type Linked = Extract<Lifecycle, { kind: 'connecting' | 'open' }>;
 type Queued = { envelope: Envelope; data: string | Uint8Array };
 
 /** Request arguments: the payload (optional when the contract allows undefined), then options. */
-export type RequestArgs<P> = undefined extends P ? [payload?: P, options?: RequestOptions] : [payload: P, options?: RequestOptions];
+export type RequestArgs<P> = undefined extends P ? [payload?: JsonPayload<P>, options?: RequestOptions] : [payload: JsonPayload<P>, options?: RequestOptions];
 
 /**
  * The browser client: one typed conversation kept alive across reconnects.
@@ -67,8 +69,10 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   #state: Lifecycle;
 
   constructor(url: UrlSource, options: ClientOptions<C> = {}) {
+    validateClientOptions(options);
+    checkUrlSource(url);
     const WebSocketCtor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (WebSocketCtor === undefined) throw new TypeError('no global WebSocket: pass the `WebSocket` option');
+    if (WebSocketCtor === undefined) throw new TandemTypeError(ErrorCodes.InvalidArgument, 'createClient: no global WebSocket: pass the `WebSocket` option');
     this.#source = { url, auth: options.auth, WebSocket: WebSocketCtor, protocols: options.protocols };
     this.#options = options;
     this.#scheduler = options.scheduler ?? systemScheduler;
@@ -193,14 +197,21 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   #attempt(attempt: number, retrying: boolean): Lifecycle {
     const timeout = this.#options.connectTimeout ?? CLIENT_DEFAULTS.connectTimeout;
     const state: Linked = { kind: 'connecting', attempt, retrying, socket: undefined, connectTimer: undefined };
-    state.connectTimer = this.#scheduler.setTimeout(() => this.#lost(state, CloseCodes.AbnormalClosure, 'connect timeout'), timeout);
+    state.connectTimer = this.#scheduler.setTimeout(() => {
+      this.#report(new ConnectionError(state.url ?? '(url not resolved yet)', CloseCodes.AbnormalClosure, `no welcome within ${timeout} ms (connectTimeout)`, undefined));
+      this.#lost(state, CloseCodes.AbnormalClosure, 'connect timeout');
+    }, timeout);
     startAttempt(this.#source, {
       isCurrent: () => this.#state === state,
       onSocket: (socket) => void (state.socket = socket),
+      onUrl: (url) => void (state.url = url),
       onOpen: (socket, credentials) => socket.send(this.#encode(helloEnvelope(credentials))),
       onMessage: (socket, data) => this.#onMessage(socket, data),
-      onClose: (socket, code, reason) => {
-        if (this.#owns(socket)) this.#lost(this.#state as Linked, code, reason);
+      onClose: (socket, code, reason, failure) => {
+        if (!this.#owns(socket)) return;
+        if (failure !== undefined) this.#report(failure);
+        // A browser says nothing more than the code; a Node transport's detail becomes the reason.
+        this.#lost(this.#state as Linked, code, reason === '' && failure?.cause !== undefined ? failure.message : reason);
       },
       onFailed: (err, reason) => {
         this.#report(err);
@@ -273,7 +284,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   }
 
   #report(error: unknown): void {
-    this.#notify('error', error);
+    this.#notify('error', asError(error));
   }
 
   /**

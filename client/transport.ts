@@ -4,6 +4,8 @@
  * and can be detached, after which the socket's late events are ignored.
  */
 import { isArrayBuffer } from '../src/codec.js';
+import { connectionError, describeSocketError } from './connection-error.js';
+import type { ConnectionError } from './connection-error.js';
 
 /** The parts of a WHATWG `WebSocket` the client uses (browser, jsdom and `ws` all fit). */
 export interface WebSocketLike {
@@ -22,7 +24,8 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 export interface TransportHandlers {
   onOpen(): void;
   onMessage(data: string | Uint8Array): void;
-  onClose(code: number, reason: string): void;
+  /** `failure` is set when the socket closed without ever opening: why, as far as it is known. */
+  onClose(code: number, reason: string, failure?: ConnectionError): void;
 }
 
 const OPEN = 1; // WHATWG WebSocket readyState OPEN
@@ -37,13 +40,19 @@ function toBytes(data: unknown): Uint8Array | undefined {
 export class Transport {
   readonly #socket: WebSocketLike;
   #handlers: TransportHandlers | undefined;
+  #opened = false;
+  /** What the socket's last `error` event said (Node transports give detail; browsers do not). */
+  #failure: ReturnType<typeof describeSocketError>;
 
   constructor(WebSocketCtor: WebSocketConstructor, url: string, protocols: string | string[] | undefined, handlers: TransportHandlers) {
     this.#handlers = handlers;
     this.#socket = protocols === undefined ? new WebSocketCtor(url) : new WebSocketCtor(url, protocols);
     // arraybuffer, not the default Blob: binary frames are decoded synchronously, in order.
     this.#socket.binaryType = 'arraybuffer';
-    this.#socket.addEventListener('open', () => this.#handlers?.onOpen());
+    this.#socket.addEventListener('open', () => {
+      this.#opened = true;
+      this.#handlers?.onOpen();
+    });
     this.#socket.addEventListener('message', (event: { data: unknown }) => {
       const data = typeof event.data === 'string' ? event.data : toBytes(event.data);
       if (data !== undefined) this.#handlers?.onMessage(data);
@@ -51,11 +60,15 @@ export class Transport {
     this.#socket.addEventListener('close', (event: { code?: number; reason?: string }) => {
       const handlers = this.#handlers;
       this.#handlers = undefined;
-      handlers?.onClose(event.code ?? 1006, event.reason ?? '');
+      const code = event.code ?? 1006;
+      const reason = event.reason ?? '';
+      handlers?.onClose(code, reason, this.#opened ? undefined : connectionError(url, code, reason, this.#failure));
     });
-    // Errors are always followed by 'close', which carries what the client needs. The listener
-    // stays registered so an EventEmitter-based socket (ws) never throws an unhandled 'error'.
-    this.#socket.addEventListener('error', () => undefined);
+    // Errors are always followed by 'close', which carries the outcome; what the error said is
+    // kept for it. (The listener also keeps an EventEmitter-based socket from throwing.)
+    this.#socket.addEventListener('error', (event: unknown) => {
+      this.#failure = describeSocketError(event) ?? this.#failure;
+    });
   }
 
   /** Is the socket OPEN (sendable)? */

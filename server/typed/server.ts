@@ -21,6 +21,7 @@ import { BroadcastOperator } from './rooms.js';
 import type { BroadcastOptions, PeerLike } from './rooms.js';
 import { Admission, checkHello } from './admission.js';
 import { ListenOutcome, isListenError } from './listen-outcome.js';
+import { validateServerOptions } from './validate-options.js';
 import { RequestHandlers } from './request-handlers.js';
 import { PeerDeadlines } from './peer-deadlines.js';
 import { SERVER_DEFAULTS, lowLevelOptions } from './server-options.js';
@@ -72,6 +73,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   #drained: (() => void) | undefined;
 
   constructor(options: ServerOptions<C, Identity>) {
+    validateServerOptions(options);
     this.#options = options;
     this.#scheduler = options.scheduler ?? systemScheduler;
     this.#deadlines = new PeerDeadlines(this.#scheduler);
