@@ -40,6 +40,7 @@ export interface EchoArgs {
 /** A usage mistake: printed with the usage text, exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  readonly code = 'ERR_USAGE';
 }
 
 /** Parses `echo`'s arguments (after the command name). Throws {@link UsageError}. */
