@@ -34,7 +34,8 @@ import type { ReconnectDecision } from './reconnect.js';
 import type { Transport, WebSocketConstructor } from './transport.js';
 import { assertNever } from '../src/assert-never.js';
 import { checkUrlSource, validateClientOptions } from './validate-options.js';
-import { ConnectionError } from './connection-error.js';
+import { closeReason, connectTimeoutError } from './connection-error.js';
+import { clientTrace, lifecycleLine, wireCodec } from './trace.js';
 
 /** The lifecycle: each variant owns its resources, released by `#transition` when it is left. */
 type Lifecycle =
@@ -66,6 +67,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   readonly #random: () => number;
   readonly #backoff: BackoffPolicy;
   readonly #heartbeat: HeartbeatPolicy | undefined;
+  readonly #trace = clientTrace('tandem:client');
   #state: Lifecycle;
 
   constructor(url: UrlSource, options: ClientOptions<C> = {}) {
@@ -85,7 +87,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       context: undefined,
       scheduler: this.#scheduler,
       schemas: options.schemas as ContractDefinition | undefined,
-      codec: options.codec,
+      codec: wireCodec(options.codec),
       requestTimeout: options.requestTimeout,
       transmit: (envelope) => this.#reply(envelope),
       // A listener's exception is the application's: reported, never a protocol error.
@@ -197,21 +199,17 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   #attempt(attempt: number, retrying: boolean): Lifecycle {
     const timeout = this.#options.connectTimeout ?? CLIENT_DEFAULTS.connectTimeout;
     const state: Linked = { kind: 'connecting', attempt, retrying, socket: undefined, connectTimer: undefined };
-    state.connectTimer = this.#scheduler.setTimeout(() => {
-      this.#report(new ConnectionError(state.url ?? '(url not resolved yet)', CloseCodes.AbnormalClosure, `no welcome within ${timeout} ms (connectTimeout)`, undefined));
-      this.#lost(state, CloseCodes.AbnormalClosure, 'connect timeout');
-    }, timeout);
+    state.connectTimer = this.#scheduler.setTimeout(() => (this.#report(connectTimeoutError(state.url, timeout)), this.#lost(state, CloseCodes.AbnormalClosure, 'connect timeout')), timeout);
     startAttempt(this.#source, {
       isCurrent: () => this.#state === state,
       onSocket: (socket) => void (state.socket = socket),
-      onUrl: (url) => void (state.url = url),
+      onUrl: (url) => void (state.url = url, this.#trace(`attempt ${attempt} → ${url}`)),
       onOpen: (socket, credentials) => socket.send(this.#encode(helloEnvelope(credentials))),
       onMessage: (socket, data) => this.#onMessage(socket, data),
       onClose: (socket, code, reason, failure) => {
         if (!this.#owns(socket)) return;
         if (failure !== undefined) this.#report(failure);
-        // A browser says nothing more than the code; a Node transport's detail becomes the reason.
-        this.#lost(this.#state as Linked, code, reason === '' && failure?.cause !== undefined ? failure.message : reason);
+        this.#lost(this.#state as Linked, code, closeReason(reason, failure));
       },
       onFailed: (err, reason) => {
         this.#report(err);
@@ -293,6 +291,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
    * never unwinds the state machine that emitted.
    */
   #notify<E extends keyof LifecycleEvents>(event: E, ...args: LifecycleEvents[E]): void {
+    if (this.#trace.enabled) this.#trace(lifecycleLine(event, args));
     this.#guard(() => (this.lifecycle.emit as (event: E, ...args: LifecycleEvents[E]) => boolean)(event, ...args), event === 'error');
   }
 

@@ -42,3 +42,13 @@ export function connectionError(url: string, code: number, reason: string, detai
   const why = reason !== '' ? reason : `closed with ${code} before opening (the platform gives no detail: server down, wrong port or path, or a refused upgrade)`;
   return new ConnectionError(url, code, why, undefined);
 }
+
+/** The error for an attempt that got no welcome within `connectTimeout` ms. */
+export function connectTimeoutError(url: string | undefined, timeout: number): ConnectionError {
+  return new ConnectionError(url ?? '(url not resolved yet)', 1006, `no welcome within ${timeout} ms (connectTimeout)`, undefined);
+}
+
+/** The close reason of a failed attempt: a browser says nothing more than the code; a Node transport's detail becomes the reason. */
+export function closeReason(reason: string, failure: ConnectionError | undefined): string {
+  return reason === '' && failure?.cause !== undefined ? failure.message : reason;
+}

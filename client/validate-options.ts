@@ -4,60 +4,54 @@
  * naming the culprit, instead of retrying forever or misbehaving later.
  */
 import { ErrorCodes, TandemTypeError } from '../src/errors.js';
-import { checkOptions, checkOptionsObject, invalidOption, is } from '../src/option-checks.js';
+import { checkOptions, invalidOption, withMethods } from '../src/option-checks.js';
 import type { Check, Rules } from '../src/option-checks.js';
 import type { UrlSource } from './options.js';
 
 const SCOPE = 'createClient';
 
-const nullOr =
-  (check: Check): Check =>
-  (v) =>
-    v === null || check(v) === undefined ? undefined : `null or ${check(v) as string}`;
-
-const stringOrList: Check = (v) => (typeof v === 'string' || is.stringList(v) === undefined ? undefined : 'a string or an array of strings');
+const eventTarget = withMethods('addEventListener', 'removeEventListener');
 
 const CLIENT_RULES: Rules = {
-  WebSocket: is.function,
-  protocols: stringOrList,
-  reconnect: is.falseOr(is.object),
-  heartbeat: is.falseOr(is.object),
-  connectTimeout: is.positiveMs,
-  maxQueued: is.count(0),
-  requestTimeout: is.positiveMs,
-  schemas: is.object,
-  codec: is.withMethods('encode', 'decode'),
-  scheduler: is.withMethods('now', 'setTimeout', 'clearTimeout'),
-  random: is.function,
-  network: nullOr(is.withMethods('addEventListener', 'removeEventListener')),
+  WebSocket: 'fn',
+  protocols: (v) => (typeof v === 'string' || (Array.isArray(v) && v.every((p) => typeof p === 'string')) ? undefined : 'a string or an array of strings'),
+  reconnect: 'falseOrObj',
+  heartbeat: 'falseOrObj',
+  connectTimeout: 'ms',
+  maxQueued: 'int0',
+  requestTimeout: 'ms',
+  schemas: 'obj',
+  codec: withMethods('encode', 'decode'),
+  scheduler: withMethods('now', 'setTimeout', 'clearTimeout'),
+  random: 'fn',
+  network: ((v) => (v === null || eventTarget(v) === undefined ? undefined : `null or ${eventTarget(v) as string}`)) as Check,
 };
 
 const RECONNECT_RULES: Rules = {
-  minDelay: is.nonNegativeMs,
-  maxDelay: is.nonNegativeMs,
-  factor: is.atLeast(1),
-  maxRetries: is.count(0, true),
-  resetAfter: is.nonNegativeMs,
-  restartWindow: is.nonNegativeMs,
-  isFatal: is.function,
+  minDelay: 'ms0',
+  maxDelay: 'ms0',
+  factor: 'ge1',
+  maxRetries: 'int0inf',
+  resetAfter: 'ms0',
+  restartWindow: 'ms0',
+  isFatal: 'fn',
 };
 
-const HEARTBEAT_RULES: Rules = { interval: is.positiveMs, timeout: is.positiveMs };
+const HEARTBEAT_RULES: Rules = { interval: 'ms', timeout: 'ms' };
 
 /** Throws for a bad option of `createClient` (code `ERR_INVALID_ARGUMENT`, the option named). */
 export function validateClientOptions(options: unknown): void {
-  checkOptionsObject(SCOPE, 'options', options);
   if (options === undefined) return;
-  checkOptions(SCOPE, options as object, CLIENT_RULES);
+  checkOptions(SCOPE, options, CLIENT_RULES);
   const { reconnect, heartbeat } = options as { reconnect?: unknown; heartbeat?: unknown };
-  if (typeof reconnect === 'object' && reconnect !== null) {
+  if (reconnect) {
     checkOptions(SCOPE, reconnect, RECONNECT_RULES, 'reconnect.');
     const { minDelay, maxDelay } = reconnect as { minDelay?: number; maxDelay?: number };
     if (minDelay !== undefined && maxDelay !== undefined && maxDelay < minDelay) {
       invalidOption(SCOPE, 'reconnect.maxDelay', `≥ reconnect.minDelay (${minDelay})`, maxDelay);
     }
   }
-  if (typeof heartbeat === 'object' && heartbeat !== null) checkOptions(SCOPE, heartbeat, HEARTBEAT_RULES, 'heartbeat.');
+  if (heartbeat) checkOptions(SCOPE, heartbeat, HEARTBEAT_RULES, 'heartbeat.');
 }
 
 function pageUrl(): string | undefined {

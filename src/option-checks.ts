@@ -3,15 +3,69 @@
  * `createClient(url, { requestTimeout: 'soon' })` fails at once with
  * `createClient: requestTimeout must be a positive number of milliseconds, got "soon"` instead of
  * misbehaving later. Unknown keys are left alone (TypeScript reports typos; other options may be
- * read by layers this file does not know).
+ * read by layers this file does not know). Rules are short kind names so the browser bundle pays
+ * for one table of messages, not a closure per option.
  */
 import { ErrorCodes, TandemTypeError } from './errors.js';
 
-/** A check: `undefined` when `value` is acceptable, else what was expected ("a positive number"). */
+/** What each kind of option must be (the error message's "must be …"). */
+const EXPECTED = {
+  ms: 'a positive number of milliseconds',
+  ms0: 'a number of milliseconds ≥ 0',
+  int0: 'an integer ≥ 0',
+  int1: 'an integer ≥ 1',
+  int0inf: 'an integer ≥ 0 or Infinity',
+  ge1: 'a number ≥ 1',
+  port: 'an integer 0-65535',
+  bool: 'a boolean',
+  str: 'a string',
+  fn: 'a function',
+  obj: 'an object',
+  strs: 'an array of strings',
+  falseOrObj: 'false or an object',
+} as const;
+
+/** A kind from the table above. */
+export type Kind = keyof typeof EXPECTED;
+
+/** A custom check: `undefined` when `value` is acceptable, else what was expected. */
 export type Check = (value: unknown) => string | undefined;
 
-/** Rules for one options object: option name → check (undefined values are always accepted). */
-export type Rules = Readonly<Record<string, Check>>;
+/** Rules for one options object: option name → kind or check (undefined values always pass). */
+export type Rules = Readonly<Record<string, Kind | Check>>;
+
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
+
+function fits(kind: Kind, v: unknown): boolean {
+  switch (kind) {
+    case 'ms':
+      return isNumber(v) && v > 0 && v < Infinity;
+    case 'ms0':
+      return isNumber(v) && v >= 0 && v < Infinity;
+    case 'int0':
+    case 'int1':
+      return Number.isSafeInteger(v) && (v as number) >= (kind === 'int1' ? 1 : 0);
+    case 'int0inf':
+      return v === Infinity || (Number.isSafeInteger(v) && (v as number) >= 0);
+    case 'ge1':
+      return isNumber(v) && v >= 1 && v < Infinity;
+    case 'port':
+      return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535;
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'str':
+      return typeof v === 'string';
+    case 'fn':
+      return typeof v === 'function';
+    case 'obj':
+      return isObject(v);
+    case 'strs':
+      return Array.isArray(v) && v.every((s) => typeof s === 'string');
+    case 'falseOrObj':
+      return v === false || isObject(v);
+  }
+}
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -26,63 +80,29 @@ export function invalidOption(scope: string, name: string, expected: string, val
   throw new TandemTypeError(ErrorCodes.InvalidArgument, `${scope}: ${name} must be ${expected}, got ${show(value)}`);
 }
 
-/** Checks every rule of `rules` present in `options`; `prefix` names a nested object (`reconnect.`). */
-export function checkOptions(scope: string, options: object, rules: Rules, prefix = ''): void {
-  for (const name of Object.keys(rules)) {
+/**
+ * Checks `options` (which must be an object, or `undefined` when `optional`) against `rules`;
+ * `prefix` names a nested object (`reconnect.`).
+ */
+export function checkOptions(scope: string, options: unknown, rules: Rules, prefix = '', what = 'an object'): void {
+  if (!isObject(options)) invalidOption(scope, prefix === '' ? 'options' : prefix.slice(0, -1), what, options);
+  for (const name in rules) {
     const value = (options as Record<string, unknown>)[name];
     if (value === undefined) continue;
-    const expected = rules[name]!(value);
+    const rule = rules[name]!;
+    const expected = typeof rule === 'function' ? rule(value) : fits(rule, value) ? undefined : EXPECTED[rule];
     if (expected !== undefined) invalidOption(scope, prefix + name, expected, value);
   }
 }
 
-/** An options argument: `undefined` or a plain object. */
-export function checkOptionsObject(scope: string, name: string, options: unknown): void {
-  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    invalidOption(scope, name, 'an object', options);
-  }
-}
+/** A check for an object with these methods (a codec, a scheduler, an http.Server…). */
+export const withMethods =
+  (...methods: string[]): Check =>
+  (v) =>
+    isObject(v) && methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function') ? undefined : `an object with ${methods.join(', ')}`;
 
-/** Number checks, in milliseconds or counts. */
-export const is = {
-  /** > 0 and finite. */
-  positiveMs: (v: unknown) => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? undefined : 'a positive number of milliseconds'),
-  /** ≥ 0 and finite. */
-  nonNegativeMs: (v: unknown) => (typeof v === 'number' && v >= 0 && Number.isFinite(v) ? undefined : 'a number of milliseconds ≥ 0'),
-  /** An integer ≥ `min`, or Infinity when `infinite`. */
-  count:
-    (min: number, infinite = false): Check =>
-    (v) =>
-      (typeof v === 'number' && v >= min && (Number.isSafeInteger(v) || (infinite && v === Infinity))) ? undefined : `an integer ≥ ${min}${infinite ? ' or Infinity' : ''}`,
-  /** A number ≥ `min`. */
-  atLeast:
-    (min: number): Check =>
-    (v) =>
-      typeof v === 'number' && v >= min && Number.isFinite(v) ? undefined : `a number ≥ ${min}`,
-  port: (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535 ? undefined : 'an integer 0-65535'),
-  boolean: (v: unknown) => (typeof v === 'boolean' ? undefined : 'a boolean'),
-  string: (v: unknown) => (typeof v === 'string' ? undefined : 'a string'),
-  function: (v: unknown) => (typeof v === 'function' ? undefined : 'a function'),
-  object: (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'an object'),
-  stringList: (v: unknown) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? undefined : 'an array of strings'),
-  /** An object with these methods (a codec, a scheduler…). */
-  withMethods:
-    (...methods: string[]): Check =>
-    (v) =>
-      typeof v === 'object' && v !== null && methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
-        ? undefined
-        : `an object with ${methods.join(', ')}`,
-  /** Either `false` or what `check` accepts. */
-  falseOr:
-    (check: Check): Check =>
-    (v) => {
-      if (v === false) return undefined;
-      const expected = check(v);
-      return expected === undefined ? undefined : `false or ${expected}`;
-    },
-  /** One of the listed literals. */
-  oneOf:
-    (...values: readonly unknown[]): Check =>
-    (v) =>
-      values.includes(v) ? undefined : `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`,
-} as const;
+/** A check for one of the listed strings. */
+export const oneOf =
+  (...values: readonly string[]): Check =>
+  (v) =>
+    values.includes(v as string) ? undefined : `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`;

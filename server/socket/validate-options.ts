@@ -3,44 +3,36 @@
  * throws a `TypeError` (code `ERR_INVALID_ARGUMENT`) naming the option. (permessage-deflate's own
  * fields are checked by its option parser.)
  */
-import { checkOptions, invalidOption, is } from '../../src/option-checks.js';
-import type { Check, Rules } from '../../src/option-checks.js';
-
-const booleanOrObject: Check = (v) => (typeof v === 'boolean' || is.object(v) === undefined ? undefined : 'a boolean or an object');
-const path: Check = (v) => (typeof v === 'string' && v.startsWith('/') ? undefined : 'a path starting with "/"');
+import { checkOptions, withMethods } from '../../src/option-checks.js';
+import type { Rules } from '../../src/option-checks.js';
 
 /** Where to listen: shared by `WebSocketServer` and `createServer`. */
 export const LISTEN_RULES: Rules = {
-  port: is.port,
-  host: is.string,
-  server: is.withMethods('on', 'off'),
-  noServer: is.boolean,
-  path,
-  origins: is.stringList,
-  perMessageDeflate: booleanOrObject,
+  port: 'port',
+  host: 'str',
+  server: withMethods('on', 'off'),
+  noServer: 'bool',
+  path: (v) => (typeof v === 'string' && v.startsWith('/') ? undefined : 'a path starting with "/"'),
+  origins: 'strs',
+  perMessageDeflate: (v) => (typeof v === 'boolean' || (typeof v === 'object' && v !== null && !Array.isArray(v)) ? undefined : 'a boolean or an object'),
 };
 
 const WSS_RULES: Rules = {
   ...LISTEN_RULES,
-  maxPayload: is.count(1),
-  maxFragments: is.count(1),
-  handshakeTimeoutMs: is.positiveMs,
-  closeTimeoutMs: is.positiveMs,
-  maxHeaderBytes: is.count(1),
-  handleProtocols: is.function,
-  verifyClient: is.function,
-  negotiateExtensions: is.function,
+  maxPayload: 'int1',
+  maxFragments: 'int1',
+  handshakeTimeoutMs: 'ms',
+  closeTimeoutMs: 'ms',
+  maxHeaderBytes: 'int1',
+  handleProtocols: 'fn',
+  verifyClient: 'fn',
+  negotiateExtensions: 'fn',
 };
 
-/** Throws unless `options` is an object with exactly one of `port`, `server`, `noServer: true`. */
-export function checkListenMode(scope: string, options: unknown): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    invalidOption(scope, 'options', 'an object with one of port, server or noServer', options);
-  }
-}
+/** What a missing or non-object options argument is told to be. */
+export const LISTEN_MODE = 'an object with one of port, server or noServer';
 
 /** Throws for a bad `WebSocketServer` option. */
 export function validateWebSocketServerOptions(options: unknown): void {
-  checkListenMode('WebSocketServer', options);
-  checkOptions('WebSocketServer', options as object, WSS_RULES);
+  checkOptions('WebSocketServer', options, WSS_RULES, '', LISTEN_MODE);
 }

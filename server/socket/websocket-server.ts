@@ -12,7 +12,9 @@ import { ErrorCodes, StateError, TandemError } from '../../src/errors.js';
 import { acceptHeaders, isRefusal, negotiate, refusal, validateUpgrade, writeRefusal } from './handshake.js';
 import type { HandshakeOptions, HandshakeRefusal } from './handshake.js';
 import { createDeflateNegotiator } from './deflate-negotiator.js';
+import type { DeflateTotals } from './deflate-negotiator.js';
 import { validateWebSocketServerOptions } from './validate-options.js';
+import { serverTrace } from '../trace.js';
 import type { ConcurrencyLimiter, PerMessageDeflateOptions } from './permessage-deflate.js';
 import { DEFAULTS as CONNECTION_DEFAULTS, ServerConnection } from './server-connection.js';
 import type { ConnectionOwner } from './server-connection.js';
@@ -109,10 +111,13 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly clients = new Set<ServerConnection>();
   /** The zlib job limiter shared by all connections, when `perMessageDeflate` is on. */
   readonly deflateLimiter: ConcurrencyLimiter | undefined;
+  /** Bytes through permessage-deflate over all connections (for metrics), when it is on. */
+  readonly deflateTotals: DeflateTotals | undefined;
   readonly #options: WebSocketServerOptions;
   readonly #server: HttpServer | undefined;
   readonly #ownsServer: boolean;
   #state: ServerState = 'open';
+  readonly #trace = serverTrace('tandem:socket');
   #serverClosed = false;
   readonly #tracker: ConnectionOwner = {
     connectionClosed: (ws) => {
@@ -131,6 +136,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       throw new TandemError(ErrorCodes.InvalidArgument, 'Give perMessageDeflate or negotiateExtensions, not both');
     }
     this.deflateLimiter = deflate?.limiter;
+    this.deflateTotals = deflate?.totals;
     this.#options = deflate === undefined ? options : { ...options, negotiateExtensions: deflate.negotiate };
     this.#ownsServer = options.port !== undefined;
     if (options.port !== undefined) {
@@ -235,6 +241,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     }
     clearHandshakeTimer(socket);
     if (isRefusal(outcome)) {
+      if (this.#trace.enabled) this.#trace(`refused ${outcome.status} ${outcome.reason} ${req.url ?? ''} from ${req.socket.remoteAddress ?? '?'}`);
       this.emit('refused', outcome, req);
       return writeRefusal(socket, outcome);
     }
@@ -252,6 +259,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       owner: this.#tracker,
     });
     this.clients.add(ws);
+    if (this.#trace.enabled) this.#trace(`accepted ${req.url ?? ''} from ${req.socket.remoteAddress ?? '?'}${outcome.extensions ? ` (${outcome.extensions})` : ''}`);
     cb(ws, req);
   }
 

@@ -30,11 +30,16 @@ export class RequestHandlers {
   readonly #handlers = new Map<string, AnyRequestHandler<AnyPeer>>();
   readonly #peers: () => Iterable<AnyPeer>;
   readonly #maxPendingPerPeer: number;
+  readonly #observe: ((method: string, seconds: number) => void) | undefined;
 
-  /** `peers` lists the connected peers (handlers are installed on them at once). */
-  constructor(peers: () => Iterable<AnyPeer>, maxPendingPerPeer: number = REQUEST_HANDLER_DEFAULTS.maxPendingPerPeer) {
+  /**
+   * `peers` lists the connected peers (handlers are installed on them at once); `observe` gets
+   * each call's duration, from the request's arrival to its handler settling (metrics).
+   */
+  constructor(peers: () => Iterable<AnyPeer>, maxPendingPerPeer: number = REQUEST_HANDLER_DEFAULTS.maxPendingPerPeer, observe?: (method: string, seconds: number) => void) {
     this.#peers = peers;
     this.#maxPendingPerPeer = maxPendingPerPeer;
+    this.#observe = observe;
   }
 
   /** Register `handler` for `method` (replacing any previous one); returns the disposer. */
@@ -44,7 +49,11 @@ export class RequestHandlers {
       // A RequestError travels back as its error envelope (no report: the peer's doing, not a bug).
       if (peer.inflight >= max) return Promise.reject(new RequestError(TOO_MANY_REQUESTS, `at most ${max} requests may be pending on one connection`));
       peer.inflight += 1;
-      const settled = (): void => void (peer.inflight -= 1);
+      const started = performance.now();
+      const settled = (): void => {
+        peer.inflight -= 1;
+        this.#observe?.(method, (performance.now() - started) / 1000);
+      };
       const result = Promise.resolve().then(() => handler(payload, peer));
       result.then(settled, settled);
       return result;

@@ -22,6 +22,9 @@ import type { BroadcastOptions, PeerLike } from './rooms.js';
 import { Admission, checkHello } from './admission.js';
 import { ListenOutcome, isListenError } from './listen-outcome.js';
 import { validateServerOptions } from './validate-options.js';
+import { meteredCodec } from './metrics.js';
+import { serverLine, serverTrace } from '../trace.js';
+import { tracedCodec } from '../../src/debug.js';
 import { RequestHandlers } from './request-handlers.js';
 import { PeerDeadlines } from './peer-deadlines.js';
 import { SERVER_DEFAULTS, lowLevelOptions } from './server-options.js';
@@ -67,6 +70,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   readonly #host: PeerHost;
   readonly #root: BroadcastOperator<Ep<C>['emits']>;
   readonly #closeTimeout: number;
+  readonly #trace = serverTrace('tandem:server');
   #state: ServerState = 'running';
   readonly #listen = new ListenOutcome();
   #closing: Promise<void> | undefined;
@@ -77,9 +81,9 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     this.#options = options;
     this.#scheduler = options.scheduler ?? systemScheduler;
     this.#deadlines = new PeerDeadlines(this.#scheduler);
-    this.#codec = options.codec ?? jsonCodec;
+    this.#codec = tracedCodec(meteredCodec(options.codec ?? jsonCodec, this.#stats.metrics), serverTrace('tandem:server:wire'));
     this.#closeTimeout = options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout;
-    this.#handlers = new RequestHandlers(() => this.#peers.values() as Iterable<unknown> as Iterable<AnyPeer>, options.maxPendingRequests);
+    this.#handlers = new RequestHandlers(() => this.#peers.values() as Iterable<unknown> as Iterable<AnyPeer>, options.maxPendingRequests, this.#stats.metrics.observeRequest);
     this.#backpressure = backpressurePolicy(options.backpressure);
     this.#liveness =
       options.heartbeat === false
@@ -101,19 +105,13 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     });
     this.#wss = new WebSocketServer(lowLevelOptions(options, (req) => this.#admission.verify(req)));
     this.#wss.on('connection', (socket, req) => this.#connect(socket, req));
-    this.#wss.on('listening', () => {
-      this.#listen.listening();
-      this.#emit('listening', undefined);
-    });
+    this.#wss.on('listening', () => (this.#listen.listening(), this.#emit('listening', undefined)));
     this.#wss.on('refused', (refusal) => this.#stats.refusedWith(refusal.status));
     this.#wss.on('error', (err) => (isListenError(err) ? this.#listenFailed(err) : this.#report(err, undefined)));
     if (options.port === undefined) this.#listen.listening(); // attached or noServer: nothing to wait for
   }
 
-  /**
-   * Resolves once the server listens (`port` mode; at once when attached or with `noServer`);
-   * rejects with the listen error (EADDRINUSE…), after which `state` is `closed`.
-   */
+  /** Resolves once listening (at once when attached or `noServer`); rejects with a listen error (EADDRINUSE…; `state` is then `closed`). */
   ready(): Promise<void> {
     return this.#listen.promise;
   }
@@ -222,6 +220,12 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     return { ...this.#stats.snapshot(this.#peers.size, this.#adapter.roomNames().length), pendingHandlers: pending };
   }
 
+  /** Prometheus text exposition (format 0.0.4) of the server's metrics; see docs/typed-server.md#metrics. */
+  metrics(): string {
+    const { rooms, pendingHandlers, dropped } = this.stats();
+    return this.#stats.metrics.render({ connections: this.#wss.clients.size, peers: this.#peers.values(), rooms, pendingHandlers, dropped, deflate: this.#wss.deflateTotals });
+  }
+
   /**
    * Graceful shutdown: stop accepting, close every peer with 1001 (or 1012 with `restart`),
    * wait for the close handshakes up to the timeout, terminate the rest, resolve when all is released.
@@ -265,6 +269,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   // ——— connections ———
 
   #connect(socket: ServerConnection, req: IncomingMessage): void {
+    this.#stats.accepted();
     const identity = this.#admission.take(req);
     const peer = new Peer<C, Identity, Data>(socket as unknown as PeerSocket, this.#host, identity as Identity, {
       url: req.url ?? '/',
@@ -308,7 +313,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     if (this.#liveness) {
       peer.liveness = this.#liveness.track({
         ping: () => peer.socket.ping(),
-        terminate: (reason) => peer.terminate(`heartbeat timeout: ${reason}`),
+        terminate: (reason) => (this.#stats.metrics.heartbeatTimeouts.inc(), peer.terminate(`heartbeat timeout: ${reason}`)),
         failed: (error) => this.#report(error, peer),
       });
     }
@@ -339,7 +344,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     }
     const data = this.#codec.encode(envelope);
     peer.writeRaw(data);
-    this.#stats.sent(byteLength(data));
+    this.#stats.sent(byteLength(data), 1, envelope.type);
     this.#checkSlow(peer);
     return true;
   }
@@ -349,7 +354,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     const envelope: Envelope = { v: PROTOCOL_VERSION, type: 'event', name: event };
     if (payload !== undefined) envelope.payload = payload;
     // Encoded once here; framed once, lazily, by the first recipient.
-    return this.#adapter.broadcast(new PreparedMessage(this.#codec.encode(envelope), options.volatile ?? false), target);
+    return this.#stats.broadcast(this.#adapter.broadcast(new PreparedMessage(this.#codec.encode(envelope), options.volatile ?? false), target));
   }
 
   /** True when written: peers still in their hello, closing, or past the mark (volatile) are not counted. */
@@ -370,6 +375,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   #checkSlow(peer: AnyPeer): void {
     const buffered = peer.bufferedAmount;
     if (!isSlowConsumer(this.#backpressure, buffered)) return;
+    this.#stats.metrics.slowConsumerCloses.inc();
     // Reported first, so an 'error' listener sees the peer while it is still being closed.
     this.#report(slowConsumerError(buffered), peer);
     // A peer that does not read will not read our close frame either: terminate at the deadline.
@@ -388,6 +394,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   // reported on 'error' (as Peer.dispatch does), never unwound into the connection. A throwing
   // 'error' listener is swallowed: there is nowhere left to report it, and it must not loop.
   #emit(event: 'connection' | 'disconnect' | 'error' | 'listening', peer: AnyPeer | undefined, ...args: unknown[]): void {
+    if (this.#trace.enabled) this.#trace(serverLine(event, args));
     try {
       this.#events.emit(event, ...args);
     } catch (err) {

@@ -3,43 +3,38 @@
  * of the wrong type or range, throws a `TypeError` (code `ERR_INVALID_ARGUMENT`) naming it
  * (`createServer: requestTimeout must be a positive number of milliseconds, got "soon"`).
  */
-import { checkOptions, is } from '../../src/option-checks.js';
+import { checkOptions, oneOf, withMethods } from '../../src/option-checks.js';
 import type { Rules } from '../../src/option-checks.js';
-import { LISTEN_RULES, checkListenMode } from '../socket/validate-options.js';
+import { LISTEN_MODE, LISTEN_RULES } from '../socket/validate-options.js';
 
 const SCOPE = 'createServer';
 
 const SERVER_RULES: Rules = {
   ...LISTEN_RULES,
-  authenticate: is.function,
-  authenticateHello: is.function,
-  handshakeTimeout: is.positiveMs,
-  maxConnections: is.count(0, true),
-  maxMessageBytes: is.count(1),
-  schemas: is.object,
-  codec: is.withMethods('encode', 'decode'),
-  helloTimeout: is.positiveMs,
-  requestTimeout: is.positiveMs,
-  maxPendingRequests: is.count(1),
-  heartbeat: is.falseOr(is.object),
-  backpressure: is.object,
-  adapter: is.function,
-  closeTimeout: is.positiveMs,
-  scheduler: is.withMethods('now', 'setTimeout', 'clearTimeout'),
+  authenticate: 'fn',
+  authenticateHello: 'fn',
+  handshakeTimeout: 'ms',
+  maxConnections: 'int0inf',
+  maxMessageBytes: 'int1',
+  schemas: 'obj',
+  codec: withMethods('encode', 'decode'),
+  helloTimeout: 'ms',
+  requestTimeout: 'ms',
+  maxPendingRequests: 'int1',
+  heartbeat: 'falseOrObj',
+  backpressure: 'obj',
+  adapter: 'fn',
+  closeTimeout: 'ms',
+  scheduler: withMethods('now', 'setTimeout', 'clearTimeout'),
 };
 
-const HEARTBEAT_RULES: Rules = { interval: is.positiveMs, timeout: is.positiveMs };
-const BACKPRESSURE_RULES: Rules = {
-  highWaterMark: is.count(1),
-  maxBufferedBytes: is.count(1),
-  policy: is.oneOf('close', 'drop-volatile'),
-};
+const HEARTBEAT_RULES: Rules = { interval: 'ms', timeout: 'ms' };
+const BACKPRESSURE_RULES: Rules = { highWaterMark: 'int1', maxBufferedBytes: 'int1', policy: oneOf('close', 'drop-volatile') };
 
 /** Throws for a missing or bad `createServer` option. */
 export function validateServerOptions(options: unknown): void {
-  checkListenMode(SCOPE, options);
+  checkOptions(SCOPE, options, SERVER_RULES, '', LISTEN_MODE);
   const { heartbeat, backpressure } = options as { heartbeat?: unknown; backpressure?: unknown };
-  checkOptions(SCOPE, options as object, SERVER_RULES);
-  if (typeof heartbeat === 'object' && heartbeat !== null) checkOptions(SCOPE, heartbeat, HEARTBEAT_RULES, 'heartbeat.');
-  if (typeof backpressure === 'object' && backpressure !== null) checkOptions(SCOPE, backpressure, BACKPRESSURE_RULES, 'backpressure.');
+  if (heartbeat) checkOptions(SCOPE, heartbeat, HEARTBEAT_RULES, 'heartbeat.');
+  if (backpressure) checkOptions(SCOPE, backpressure, BACKPRESSURE_RULES, 'backpressure.');
 }
