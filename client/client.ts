@@ -10,11 +10,11 @@ import { EventEmitter } from 'eventemitter3';
 import { attemptAfterUptime, backoffPolicy } from '../src/backoff.js';
 import type { BackoffPolicy } from '../src/backoff.js';
 import { CloseCodes } from '../src/close-codes.js';
-import type { ContractShape, EventHandler, EventName, EventMap, PayloadArgs, RequestHandler, RequestMap, RequestName, RequestPayload, ResponsePayload } from '../src/contract.js';
+import type { ContractShape, EventHandler, EventName, EventMap, JsonPayload, PayloadArgs, RequestHandler, RequestMap, RequestName, RequestPayload, ResponsePayload } from '../src/contract.js';
 import { Conversation } from '../src/conversation.js';
 import { ackEnvelope, eventEnvelope } from '../src/envelope.js';
 import type { Envelope, SequencedEnvelope, WelcomeEnvelope } from '../src/envelope.js';
-import { StateError } from '../src/errors.js';
+import { ErrorCodes, StateError, TandemTypeError, asError } from '../src/errors.js';
 import { callListener } from '../src/call-listener.js';
 import { loggerFrom } from '../src/logger.js';
 import type { Logger } from '../src/logger.js';
@@ -37,11 +37,14 @@ import type { ReconnectDecision } from './reconnect.js';
 import { ClientSession } from './session.js';
 import type { Transport, WebSocketConstructor } from './transport.js';
 import { assertNever } from '../src/assert-never.js';
+import { checkUrlSource, validateClientOptions } from './validate-options.js';
+import { closeReason, connectTimeoutError } from './connection-error.js';
+import { clientTrace, lifecycleLine, wireCodec } from './trace.js';
 
 /** The lifecycle: each variant owns its resources, released by `#transition` when it is left. */
 type Lifecycle =
   // `shown`: the public state meanwhile ('open' while a resumable session's link is replaced).
-  | { kind: 'connecting'; attempt: number; shown: ClientState; socket: Transport | undefined; connectTimer: TimerHandle }
+  | { kind: 'connecting'; attempt: number; shown: ClientState; socket: Transport | undefined; connectTimer: TimerHandle; url?: string }
   | { kind: 'open'; attempt: number; socket: Transport; heartbeat: HeartbeatMonitor | undefined; openedAt: number }
   | { kind: 'waiting'; attempt: number; retryTimer: TimerHandle | undefined }
   | { kind: 'closed'; code: number; reason: string };
@@ -49,7 +52,7 @@ type Lifecycle =
 type Linked = Extract<Lifecycle, { kind: 'connecting' | 'open' }>;
 
 /** Request arguments: the payload (optional when the contract allows undefined), then options. */
-export type RequestArgs<P> = undefined extends P ? [payload?: P, options?: RequestOptions] : [payload: P, options?: RequestOptions];
+export type RequestArgs<P> = undefined extends P ? [payload?: JsonPayload<P>, options?: RequestOptions] : [payload: JsonPayload<P>, options?: RequestOptions];
 
 /**
  * The browser client: one typed conversation kept alive across reconnects.
@@ -69,11 +72,14 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   readonly #backoff: BackoffPolicy;
   readonly #heartbeat: HeartbeatPolicy | undefined;
   readonly #logger: Logger | undefined;
+  readonly #trace = clientTrace('tandem:client');
   #state: Lifecycle;
 
   constructor(url: UrlSource, options: ClientOptions<C> = {}) {
+    validateClientOptions(options);
+    checkUrlSource(url);
     const WebSocketCtor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (WebSocketCtor === undefined) throw new TypeError('no global WebSocket: pass the `WebSocket` option');
+    if (WebSocketCtor === undefined) throw new TandemTypeError(ErrorCodes.InvalidArgument, 'createClient: no global WebSocket: pass the `WebSocket` option');
     this.#source = { url, auth: options.auth, WebSocket: WebSocketCtor, protocols: options.protocols };
     this.#options = options;
     this.#scheduler = options.scheduler ?? systemScheduler;
@@ -86,7 +92,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       context: undefined,
       scheduler: this.#scheduler,
       schemas: options.schemas as ContractDefinition | undefined,
-      codec: options.codec,
+      codec: wireCodec(options.codec),
       requestTimeout: options.requestTimeout,
       transmit: (envelope) => this.#reply(envelope),
       // A listener's exception is the application's: reported, never a protocol error.
@@ -210,10 +216,11 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   #attempt(attempt: number, shown: ClientState): Lifecycle {
     const timeout = this.#options.connectTimeout ?? CLIENT_DEFAULTS.connectTimeout;
     const state: Linked = { kind: 'connecting', attempt, shown, socket: undefined, connectTimer: undefined };
-    state.connectTimer = this.#scheduler.setTimeout(() => this.#lost(state, CloseCodes.AbnormalClosure, 'connect timeout'), timeout);
+    state.connectTimer = this.#scheduler.setTimeout(() => (this.#report(connectTimeoutError(state.url, timeout)), this.#lost(state, CloseCodes.AbnormalClosure, 'connect timeout')), timeout);
     startAttempt(this.#source, {
       isCurrent: () => this.#state === state,
       onSocket: (socket) => void (state.socket = socket),
+      onUrl: (url) => void ((state.url = url), this.#trace(`attempt ${attempt} → ${url}`)),
       onOpen: (socket, credentials) => socket.send(this.#encode(this.#session.hello(credentials))),
       onMessage: (socket, data) => this.#onMessage(socket, data),
       // The transport's cause (a refused handshake, ECONNREFUSED, a TLS error…): reported, and in the close info.
@@ -291,7 +298,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   /** Reports on the lifecycle 'error' event; nobody listening, the logger gets it (`source`: what failed). */
   #report(error: unknown, source?: string): void {
     if (this.lifecycle.listenerCount('error') === 0) this.#logger?.error(`tandem client: ${source ?? 'error'}`, error);
-    this.#notify('error', error);
+    this.#notify('error', asError(error));
   }
 
   /**
@@ -300,6 +307,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
    * never unwinds the state machine that emitted.
    */
   #notify<E extends keyof LifecycleEvents>(event: E, ...args: LifecycleEvents[E]): void {
+    if (this.#trace.enabled) this.#trace(lifecycleLine(event, args));
     const onThrow = event === 'error' ? rethrowLater : (err: unknown) => this.#report(err, `'${event}' listener`);
     callListener(onThrow, () => (this.lifecycle.emit as (event: E, ...args: LifecycleEvents[E]) => boolean)(event, ...args));
   }

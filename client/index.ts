@@ -9,11 +9,12 @@ export type { ClientOptions, ClientState, CloseInfo, LifecycleEvents, NetworkEve
 export { ResumeFailures } from '../src/envelope.js';
 export type { ResumeFailure } from '../src/envelope.js';
 export { QueueFullError } from './queue.js';
+export { ConnectionError } from './connection-error.js';
 export type { ReconnectOptions } from './reconnect.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport.js';
 export { CloseCodes, isFatalCloseCode } from '../src/close-codes.js';
 export type { CloseCode } from '../src/close-codes.js';
-export { ErrorCodes, ProtocolError, StateError, TandemError, closeCodeOf, isProtocolError } from '../src/errors.js';
+export { ErrorCodes, ProtocolError, StateError, TandemError, TandemTypeError, closeCodeOf, isProtocolError } from '../src/errors.js';
 export { DisconnectedError, RequestError, RequestErrorCodes, isRequestError } from '../src/requests.js';
 export type { AbortSignalLike, RequestOptions } from '../src/requests.js';
 export { PayloadValidationError, defineContract } from '../src/validate.js';

@@ -61,8 +61,14 @@ export interface LifecycleEvents {
   open: [info: OpenInfo];
   /** A connection (or attempt) ended. */
   close: [info: CloseInfo];
-  /** A non-fatal or fatal problem: ProtocolError, PayloadValidationError, handler failure, auth failure. */
-  error: [error: unknown];
+  /**
+   * A problem, always an `Error`: a failed connection attempt (`ConnectionError`,
+   * `ERR_CONNECTION_FAILED`), the server breaking the protocol (`ProtocolError`), an invalid
+   * payload (`PayloadValidationError`), a bad URL from a `url()` function (`ERR_INVALID_URL`), or
+   * what a listener or handler threw (as thrown; a non-Error value is wrapped,
+   * `ERR_NON_ERROR_THROWN`). Tandem's own errors carry a string `code`.
+   */
+  error: [error: Error & { code?: string }];
 }
 
 /** Options of `createClient`. */

@@ -21,6 +21,7 @@ export type {
   HandshakeRefusal,
   NegotiateExtensions,
   VerifyClient,
+  VerifyClientCallback,
   VerifyClientInfo,
   VerifyClientResult,
 } from './socket/handshake.js';
@@ -41,6 +42,11 @@ export { BACKPRESSURE_DEFAULTS } from './typed/backpressure.js';
 export type { BackpressureOptions, SlowConsumerPolicy } from './typed/backpressure.js';
 export { LIVENESS_DEFAULTS } from './typed/liveness.js';
 export type { ServerStats } from './typed/server-stats.js';
+export { metricsHandler } from './typed/metrics-handler.js';
+export { ServerMetrics, DURATION_BUCKETS } from './typed/metrics.js';
+export type { MetricsSnapshot } from './typed/metrics.js';
+export { Collected, Counter, Histogram, Registry } from './typed/prometheus.js';
+export type { Family, Labels } from './typed/prometheus.js';
 export { ConcurrencyLimiter, PerMessageDeflate } from './socket/permessage-deflate.js';
 export type { PerMessageDeflateOptions } from './socket/permessage-deflate.js';
 // Named by PerMessageDeflate's declarations (a chunk shared with the Node client's).

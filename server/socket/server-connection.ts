@@ -17,7 +17,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import { CloseCodes } from '../../src/close-codes.js';
 import { ErrorCodes, ProtocolError, isProtocolError } from '../../src/errors.js';
 import { Connection } from '../../src/rfc6455/connection.js';

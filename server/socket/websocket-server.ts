@@ -6,12 +6,15 @@ import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import { CloseCodes } from '../../src/close-codes.js';
 import { ErrorCodes, StateError, TandemError } from '../../src/errors.js';
 import { acceptHeaders, isRefusal, negotiate, refusal, validateUpgrade, writeRefusal } from './handshake.js';
 import type { HandshakeOptions, HandshakeRefusal } from './handshake.js';
 import { createDeflateNegotiator } from './deflate-negotiator.js';
+import type { DeflateTotals } from './deflate-negotiator.js';
+import { validateWebSocketServerOptions } from './validate-options.js';
+import { serverTrace } from '../trace.js';
 import type { ConcurrencyLimiter, PerMessageDeflateOptions } from './permessage-deflate.js';
 import { DEFAULTS as CONNECTION_DEFAULTS, ServerConnection } from './server-connection.js';
 import type { ConnectionOwner } from './server-connection.js';
@@ -110,10 +113,13 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly clients = new Set<ServerConnection>();
   /** The zlib job limiter shared by all connections, when `perMessageDeflate` is on. */
   readonly deflateLimiter: ConcurrencyLimiter | undefined;
+  /** Bytes through permessage-deflate over all connections (for metrics), when it is on. */
+  readonly deflateTotals: DeflateTotals | undefined;
   readonly #options: WebSocketServerOptions;
   readonly #server: HttpServer | undefined;
   readonly #ownsServer: boolean;
   #state: ServerState = 'open';
+  readonly #trace = serverTrace('tandem:socket');
   #serverClosed = false;
   readonly #tracker: ConnectionOwner<ServerConnection> = {
     connectionClosed: (ws) => {
@@ -124,6 +130,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
 
   constructor(options: WebSocketServerOptions, callback?: () => void) {
     super();
+    validateWebSocketServerOptions(options);
     const modes = Number(options.port !== undefined) + Number(options.server !== undefined) + Number(options.noServer === true);
     if (modes !== 1) throw new TandemError(ErrorCodes.InvalidArgument, 'Give exactly one of port, server or noServer');
     const deflate = createDeflateNegotiator(options.perMessageDeflate, options.maxPayload ?? DEFAULTS.maxPayload);
@@ -131,6 +138,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       throw new TandemError(ErrorCodes.InvalidArgument, 'Give perMessageDeflate or negotiateExtensions, not both');
     }
     this.deflateLimiter = deflate?.limiter;
+    this.deflateTotals = deflate?.totals;
     this.#options = deflate === undefined ? options : { ...options, negotiateExtensions: deflate.negotiate };
     this.#ownsServer = options.port !== undefined;
     if (options.port !== undefined) {
@@ -235,6 +243,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     }
     clearHandshakeTimer(socket);
     if (isRefusal(outcome)) {
+      if (this.#trace.enabled) this.#trace(`refused ${outcome.status} ${outcome.reason} ${req.url ?? ''} from ${req.socket.remoteAddress ?? '?'}`);
       this.emit('refused', outcome, req);
       return writeRefusal(socket, outcome);
     }
@@ -252,6 +261,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       owner: this.#tracker,
     });
     this.clients.add(ws);
+    if (this.#trace.enabled) this.#trace(`accepted ${req.url ?? ''} from ${req.socket.remoteAddress ?? '?'}${outcome.extensions ? ` (${outcome.extensions})` : ''}`);
     cb(ws, req);
   }
 
@@ -296,8 +306,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.emit('listening');
   };
 
+  // A listen error (EADDRINUSE…) with no 'error' listener is thrown, as ws and net.Server do.
   #onServerError = (err: Error): void => {
-    this.emit('error', err);
+    this.#reportError(err);
   };
 }
 

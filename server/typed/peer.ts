@@ -6,7 +6,7 @@
  * owns no timer (liveness is the server's single sweep).
  */
 import { randomUUID } from 'node:crypto';
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import type { BroadcastOperator, BroadcastOptions } from './rooms.js';
 import type { BroadcastMessage, PeerId } from './adapter.js';
 import { prepared } from './prepared-message.js';
@@ -21,7 +21,8 @@ import type { PeerHost } from './peer-host.js';
 import { Conversation } from '../../src/conversation.js';
 import { eventEnvelope, welcomeEnvelope } from '../../src/envelope.js';
 import type { Envelope, HelloEnvelope } from '../../src/envelope.js';
-import type { EventName, RequestName, RequestPayload, ResponsePayload, ServerEndpoint } from '../../src/contract.js';
+import { PROTOCOL_VERSION } from '../../src/envelope.js';
+import type { EventName, JsonPayload, PayloadArgs, RequestName, RequestPayload, ResponsePayload, ServerEndpoint } from '../../src/contract.js';
 import type { RequestOptions } from '../../src/requests.js';
 import { DisconnectedError } from '../../src/requests.js';
 import { CloseCodes, isValidWireCloseCode } from '../../src/close-codes.js';
@@ -42,7 +43,7 @@ export interface PeerHandshake {
 export type EmitOptions = BroadcastOptions;
 
 /** `(payload, options?)`, the payload optional when the contract allows `undefined`. */
-export type EmitArgs<P, O> = undefined extends P ? [payload?: P, options?: O] : [payload: P, options?: O];
+export type EmitArgs<P, O> = undefined extends P ? [payload?: JsonPayload<P>, options?: O] : [payload: JsonPayload<P>, options?: O];
 
 /**
  * Reserved events of `peer.lifecycle`, apart from the contract's events on `peer.on`: a client
@@ -304,7 +305,7 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
     if (life.kind !== 'handshake' && life.kind !== 'admitting') return;
     const liveness = this.#host.liveness?.track({
       ping: () => this.#socket()?.ping(),
-      terminate: (reason) => this.terminate(`heartbeat timeout: ${reason}`),
+      terminate: (reason) => (this.#host.stats.metrics.heartbeatTimeouts.inc(), this.terminate(`heartbeat timeout: ${reason}`)),
       failed: (error) => this.#report(error, 'liveness'),
     });
     this.#transition({ kind: 'open', socket: life.socket, liveness });
@@ -350,7 +351,7 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
     if (!this.#admits(volatile)) return false;
     const data = this.#host.codec.encode(envelope);
     life.socket.send(data);
-    this.#host.stats.sent(byteLength(data));
+    this.#host.stats.sent(byteLength(data), 1, envelope.type);
     this.#checkSlow();
     return true;
   }
@@ -365,6 +366,7 @@ export class Peer<C, Identity = unknown, Data extends object = Record<string, un
   #checkSlow(): void {
     const buffered = this.bufferedAmount;
     if (!isSlowConsumer(this.#host.backpressure, buffered)) return;
+    this.#host.stats.metrics.slowConsumerCloses.inc();
     // Reported first, so an 'error' listener sees the peer while it is still being closed.
     this.#report(slowConsumerError(buffered), 'backpressure');
     this.close(CloseCodes.TryAgainLater, slowConsumerReason(buffered));

@@ -26,10 +26,13 @@ export class RequestHandlers<P extends object> implements HandlerTable<P> {
   /** Calls running per peer (a peer with none has no entry). */
   readonly #running = new Map<P, number>();
   readonly #maxPendingPerPeer: number;
+  readonly #observe: ((method: string, seconds: number) => void) | undefined;
   #total = 0;
 
-  constructor(maxPendingPerPeer: number = REQUEST_HANDLER_DEFAULTS.maxPendingPerPeer) {
+  /** `observe` gets each call's duration, from the request's arrival to its handler settling (metrics). */
+  constructor(maxPendingPerPeer: number = REQUEST_HANDLER_DEFAULTS.maxPendingPerPeer, observe?: (method: string, seconds: number) => void) {
     this.#maxPendingPerPeer = maxPendingPerPeer;
+    this.#observe = observe;
   }
 
   /** Handler calls running now, over all peers. */
@@ -39,7 +42,7 @@ export class RequestHandlers<P extends object> implements HandlerTable<P> {
 
   /** Register `handler` for `method` (replacing any previous one); returns the disposer. */
   register(method: string, handler: (payload: unknown, peer: P) => unknown): () => void {
-    const call: AnyRequestHandler<P> = (payload, peer) => this.#call(handler, payload, peer);
+    const call: AnyRequestHandler<P> = (payload, peer) => this.#call(method, handler, payload, peer);
     this.#handlers.set(method, call);
     return () => {
       if (this.#handlers.get(method) === call) this.#handlers.delete(method);
@@ -59,14 +62,18 @@ export class RequestHandlers<P extends object> implements HandlerTable<P> {
     this.#total -= running;
   }
 
-  #call(handler: (payload: unknown, peer: P) => unknown, payload: unknown, peer: P): Promise<unknown> {
+  #call(method: string, handler: (payload: unknown, peer: P) => unknown, payload: unknown, peer: P): Promise<unknown> {
     const running = this.#running.get(peer) ?? 0;
     const max = this.#maxPendingPerPeer;
     // A RequestError travels back as its error envelope (no report: the peer's doing, not a bug).
     if (running >= max) return Promise.reject(new RequestError(RequestErrorCodes.TooManyRequests, `at most ${max} requests may be pending on one connection`));
     this.#running.set(peer, running + 1);
     this.#total += 1;
-    const settled = (): void => this.#settled(peer);
+    const started = performance.now();
+    const settled = (): void => {
+      this.#settled(peer);
+      this.#observe?.(method, (performance.now() - started) / 1000);
+    };
     const result = Promise.resolve().then(() => handler(payload, peer));
     result.then(settled, settled);
     return result;

@@ -7,6 +7,7 @@
  */
 import type { Adapter, BroadcastTarget, PeerId } from './adapter.js';
 import { StateError } from '../../src/errors.js';
+import type { JsonPayload } from '../../src/contract.js';
 
 /** Anything with a peer id (a `Peer`), accepted by `except`. */
 export interface PeerLike {
@@ -84,7 +85,7 @@ export class BroadcastOperator<Events extends object> {
   }
 
   /** Send `event` to the audience; returns how many local peers it was written to. */
-  emit<K extends keyof Events & string>(event: K, payload: Events[K], options?: BroadcastOptions): number {
+  emit<K extends keyof Events & string>(event: K, payload: JsonPayload<Events[K]>, options?: BroadcastOptions): number {
     const volatile = options?.volatile ?? this.#volatile;
     return this.#sink(event, payload, this.#target, { volatile });
   }

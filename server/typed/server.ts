@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import type { Adapter, BroadcastMessage, BroadcastTarget, PeerId } from './adapter.js';
 import { memoryAdapter } from './adapter.js';
 import { backpressurePolicy } from './backpressure.js';
@@ -22,6 +22,11 @@ import { PreparedMessage } from './prepared-message.js';
 import { BroadcastOperator } from './rooms.js';
 import type { BroadcastOptions, PeerLike } from './rooms.js';
 import { Admission } from './admission.js';
+import { ListenOutcome, isListenError } from './listen-outcome.js';
+import { validateServerOptions } from './validate-options.js';
+import { meteredCodec } from './metrics.js';
+import { serverLine, serverTrace } from '../trace.js';
+import { tracedCodec } from '../../src/debug.js';
 import { RequestHandlers } from './request-handlers.js';
 import { SERVER_DEFAULTS, lowLevelOptions } from './server-options.js';
 import type { CloseOptions, ServerOptions } from './server-options.js';
@@ -64,17 +69,20 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   readonly #host: PeerHost<Peer<C, Identity, Data>>;
   readonly #root: BroadcastOperator<Ep<C>['emits']>;
   readonly #closeTimeout: number;
+  readonly #trace = serverTrace('tandem:server');
   #state: ServerState = 'running';
+  readonly #listen = new ListenOutcome();
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
 
   constructor(options: ServerOptions<C, Identity, Data>) {
+    validateServerOptions(options);
     this.#options = options;
     this.#scheduler = options.scheduler ?? systemScheduler;
-    this.#codec = options.codec ?? jsonCodec;
+    this.#codec = tracedCodec(meteredCodec(options.codec ?? jsonCodec, this.#stats.metrics), serverTrace('tandem:server:wire'));
     this.#logger = loggerFrom(options.logger);
     this.#closeTimeout = options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout;
-    this.#handlers = new RequestHandlers(options.maxPendingRequests);
+    this.#handlers = new RequestHandlers(options.maxPendingRequests, this.#stats.metrics.observeRequest);
     this.#liveness =
       options.heartbeat === false
         ? undefined
@@ -95,9 +103,15 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     });
     this.#wss = new WebSocketServer(lowLevelOptions(options, (req) => this.#admission.verify(req)));
     this.#wss.on('connection', (socket, req) => this.#connect(socket, req));
-    this.#wss.on('listening', () => this.#emit('listening', undefined));
+    this.#wss.on('listening', () => (this.#listen.listening(), this.#emit('listening', undefined)));
     this.#wss.on('refused', (refusal) => this.#stats.refusedWith(refusal.status));
-    this.#wss.on('error', (err) => this.#report(err, undefined, 'WebSocketServer'));
+    this.#wss.on('error', (err) => (isListenError(err) ? this.#listenFailed(err) : this.#report(err, undefined, 'WebSocketServer')));
+    if (options.port === undefined) this.#listen.listening(); // attached or noServer: nothing to wait for
+  }
+
+  /** Resolves once listening (at once when attached or `noServer`); rejects with a listen error (EADDRINUSE…; `state` is then `closed`). */
+  ready(): Promise<void> {
+    return this.#listen.promise;
   }
 
   /** `running`, `closing` (in `close()`) or `closed`. */
@@ -208,6 +222,12 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     return { ...this.#stats.snapshot(this.#peers.size, this.#adapter.roomNames().length), pendingHandlers: this.#handlers.pending, ...(adapter ? { adapter } : {}) };
   }
 
+  /** Prometheus text exposition (format 0.0.4) of the server's metrics; see docs/typed-server.md#metrics. */
+  metrics(): string {
+    const { rooms, pendingHandlers, dropped } = this.stats();
+    return this.#stats.metrics.render({ connections: this.#wss.clients.size, peers: this.#peers.values(), rooms, pendingHandlers, dropped, deflate: this.#wss.deflateTotals });
+  }
+
   /**
    * Graceful shutdown: stop accepting, close every peer with 1001 (or 1012 with `restart`),
    * wait for the close handshakes up to the timeout, terminate the rest, resolve when all is released.
@@ -239,9 +259,18 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     this.#state = 'closed';
   }
 
+  // The port could not be bound: the server is not running, and must not look as if it were.
+  #listenFailed(err: Error): void {
+    this.#state = 'closed';
+    this.#liveness?.clear();
+    this.#listen.failed(err, this.#events.listenerCount('error') > 0);
+    this.#emit('error', undefined, err, undefined);
+  }
+
   // ——— connections ———
 
   #connect(socket: ServerConnection, req: IncomingMessage): void {
+    this.#stats.accepted();
     const identity = this.#admission.take(req) as Identity;
     const peer = new Peer<C, Identity, Data>(socket, this.#host, identity, {
       url: req.url ?? '/',
@@ -265,7 +294,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   #broadcast(event: string, payload: unknown, target: BroadcastTarget, options: BroadcastOptions): number {
     if (this.#state === 'closed') return 0;
     // Encoded once here; framed once, lazily, by the first recipient.
-    return this.#adapter.broadcast(new PreparedMessage(this.#codec.encode(eventEnvelope(event, payload)), options.volatile ?? false), target);
+    return this.#stats.broadcast(this.#adapter.broadcast(new PreparedMessage(this.#codec.encode(eventEnvelope(event, payload)), options.volatile ?? false), target));
   }
 
   /** True when written: peers still in their hello, closing, or past the mark (volatile) are not counted. */
@@ -288,6 +317,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   // reported on 'error', never unwound into the connection. A throwing 'error' listener has
   // nowhere left to go but the logger (and must not loop).
   #emit(event: 'connection' | 'disconnect' | 'error' | 'listening', peer: Peer<C, Identity, Data> | undefined, ...args: unknown[]): void {
+    if (this.#trace.enabled) this.#trace(serverLine(event, args));
     callListener(
       (err) => (event === 'error' ? this.#logger?.error(failureMessage("'error' listener", peer?.id), err) : this.#report(err, peer, `'${event}' listener`)),
       () => this.#events.emit(event, ...args),

@@ -48,7 +48,7 @@ export class ByteQueue {
       if (position < chunk.length) return chunk[position]!;
       position -= chunk.length;
     }
-    throw new RangeError('ByteQueue.byteAt past the end');
+    throw Object.assign(new RangeError('ByteQueue.byteAt past the end'), { code: 'ERR_OUT_OF_RANGE' });
   }
 
   /** The big-endian unsigned 32-bit number in the 4 unread bytes from `index` (`index + 4` ≤ `length`). */
@@ -67,7 +67,7 @@ export class ByteQueue {
       if (position < chunk.length) return chunk.subarray(position, Math.min(chunk.length, position + maxBytes));
       position -= chunk.length;
     }
-    throw new RangeError('ByteQueue.pieceAt past the end');
+    throw Object.assign(new RangeError('ByteQueue.pieceAt past the end'), { code: 'ERR_OUT_OF_RANGE' });
   }
 
   /** Drop the next `n` unread bytes (`n` ≤ `length`). */

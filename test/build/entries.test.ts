@@ -6,16 +6,16 @@ import { describe, expect, it } from 'vitest';
 // Runs against the built package (npm test builds first): what a user's import/require resolves to.
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as {
-  exports: Record<string, Conditions | string>;
+  exports: Record<string, ExportTarget>;
   dependencies: Record<string, string>;
   peerDependencies?: Record<string, string>;
 };
 
-type Conditions = { [condition: string]: Conditions | string };
+type ExportTarget = string | { [condition: string]: ExportTarget };
 
-/** Every file a (possibly nested) conditions object names. */
-function filesOf(target: Conditions | string): string[] {
-  return typeof target === 'string' ? [target] : Object.values(target).flatMap(filesOf);
+/** Every file an exports target names, through nested conditions. */
+function targetFiles(target: ExportTarget): string[] {
+  return typeof target === 'string' ? [target] : Object.values(target).flatMap(targetFiles);
 }
 
 // Resolve through the package's own exports map, in a fresh Node process (not vitest's resolver).
@@ -27,8 +27,7 @@ function nodeEval(code: string, type: 'module' | 'commonjs', conditions: string[
 describe('package entries (built)', () => {
   it('has every file the exports map names', () => {
     for (const [entry, target] of Object.entries(pkg.exports)) {
-      const files = filesOf(target);
-      for (const file of files) expect(existsSync(`${root}/${file}`), `${entry} → ${file}`).toBe(true);
+      for (const file of targetFiles(target)) expect(existsSync(`${root}/${file}`), `${entry} → ${file}`).toBe(true);
     }
   });
 

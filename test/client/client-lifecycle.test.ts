@@ -344,9 +344,9 @@ describe('failures in user code and URLs', () => {
         throw new SyntaxError(`invalid url ${url}`);
       }
     }
-    const { errors, closes } = start({ WebSocket: Refusing }, 'nope');
+    const { errors, closes } = start({ WebSocket: Refusing }, 'ws://nope/');
     await settle();
-    expect(errors.map((e) => (e as Error).message)).toEqual(['invalid url nope']);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['invalid url ws://nope/']);
     expect(closes).toEqual([{ code: 1006, reason: 'invalid url', willReconnect: true, resuming: false, retryDelay: 750 }]);
   });
 });

@@ -44,3 +44,15 @@ describe('the error-code tables of the docs', () => {
     expect(Object.values(RequestErrorCodes).filter((code) => !protocol.includes(`| \`${code}\` |`))).toEqual([]);
   });
 });
+
+describe('every error Tandem throws has a string code', () => {
+  it('internal invariants and the CLI usage error too', async () => {
+    const { assertNever } = await import('../../src/assert-never.js');
+    const { ByteQueue } = await import('../../src/rfc6455/byte-queue.js');
+    const { UsageError, parseEchoArgs } = await import('../../server/tools/cli.js');
+    expect(() => assertNever('x' as never)).toThrow(expect.objectContaining({ code: 'ERR_UNREACHABLE' }));
+    expect(() => new ByteQueue().byteAt(0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => parseEchoArgs([])).toThrow(expect.objectContaining({ code: 'ERR_USAGE' }));
+    expect(new UsageError('x').code).toBe('ERR_USAGE');
+  });
+});
