@@ -27,7 +27,7 @@ interface Waiting<S> {
 }
 
 /** Suspended sessions by sid, in suspension (= expiry) order. */
-export class SuspendedSessions<S extends { readonly sid: string }> {
+export class SuspendedSessions<S> {
   readonly #options: SuspendedSessionsOptions<S>;
   readonly #waiting = new Map<string, Waiting<S>>();
   /** Sweeps are at least this far apart (a tenth of the window, at most 1 s). */
@@ -59,20 +59,20 @@ export class SuspendedSessions<S extends { readonly sid: string }> {
     return this.#waiting.get(sid)?.session;
   }
 
-  /** Start `session`'s window now. At the cap, the oldest suspended session is ended first. */
-  suspend(session: S): void {
+  /** Start the window of `session` (id `sid`) now. At the cap, the oldest suspended session is ended first. */
+  suspend(sid: string, session: S): void {
     const now = this.#options.scheduler.now();
-    this.#waiting.delete(session.sid);
+    this.#waiting.delete(sid);
     let evicted: S | undefined;
     if (this.#waiting.size >= this.#options.maxSuspended) {
-      const oldest = this.#waiting.values().next().value as Waiting<S> | undefined;
+      const oldest = this.#waiting.entries().next().value as [string, Waiting<S>] | undefined;
       if (oldest !== undefined) {
-        this.#waiting.delete(oldest.session.sid);
-        evicted = oldest.session;
+        this.#waiting.delete(oldest[0]);
+        evicted = oldest[1].session;
       }
     }
     if (this.#options.maxSuspended > 0) {
-      this.#waiting.set(session.sid, { session, expiresAt: now + this.#options.window });
+      this.#waiting.set(sid, { session, expiresAt: now + this.#options.window });
       this.#arm(now + this.#options.window);
     }
     if (evicted !== undefined) this.#options.end(evicted, 'overflow');

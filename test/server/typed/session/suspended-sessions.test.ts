@@ -24,7 +24,7 @@ describe('SuspendedSessions (fake timers)', () => {
   });
 
   it('a session expires `window` ms after it was suspended, not before', () => {
-    registry.suspend({ sid: 'a' });
+    registry.suspend('a', { sid: 'a' });
     expect(registry.expiresAt('a')).toBe(window);
     vi.advanceTimersByTime(window - 1);
     expect(ended).toEqual([]);
@@ -38,7 +38,7 @@ describe('SuspendedSessions (fake timers)', () => {
   it('one timer however many are suspended; expiries in suspension order', () => {
     const big = make(10_000);
     for (let i = 0; i < 1_000; i++) {
-      big.suspend({ sid: `s${i}` });
+      big.suspend(`s${i}`, { sid: `s${i}` });
       vi.advanceTimersByTime(1);
     }
     expect(big.size).toBe(1_000);
@@ -50,7 +50,7 @@ describe('SuspendedSessions (fake timers)', () => {
   });
 
   it('a resumed session is taken out and never expires; an empty registry holds no timer', () => {
-    registry.suspend({ sid: 'a' });
+    registry.suspend('a', { sid: 'a' });
     expect(registry.take('a')).toEqual({ sid: 'a' });
     expect(registry.take('a')).toBeUndefined();
     expect(registry.armed).toBe(false);
@@ -63,7 +63,7 @@ describe('SuspendedSessions (fake timers)', () => {
     const counting = { ...systemScheduler, setTimeout: (cb: () => void, ms: number) => (wakeups++, systemScheduler.setTimeout(cb, ms)) };
     const big = new SuspendedSessions<S>({ scheduler: counting, window, maxSuspended: 10_000, end: (s, reason) => ended.push([s.sid, reason]) });
     for (let i = 0; i < 1_000; i++) {
-      big.suspend({ sid: `s${i}` });
+      big.suspend(`s${i}`, { sid: `s${i}` });
       vi.advanceTimersByTime(1);
     }
     wakeups = 0;
@@ -75,9 +75,9 @@ describe('SuspendedSessions (fake timers)', () => {
 
   it('at the cap the oldest suspended session ends as an overflow to make room', () => {
     const small = make(2);
-    small.suspend({ sid: 'a' });
-    small.suspend({ sid: 'b' });
-    small.suspend({ sid: 'c' });
+    small.suspend('a', { sid: 'a' });
+    small.suspend('b', { sid: 'b' });
+    small.suspend('c', { sid: 'c' });
     expect(ended).toEqual([['a', 'overflow']]);
     expect([small.get('a'), small.get('b'), small.get('c')]).toEqual([undefined, { sid: 'b' }, { sid: 'c' }]);
     small.clear();
@@ -85,7 +85,7 @@ describe('SuspendedSessions (fake timers)', () => {
 
   it('a cap of 0 keeps nothing: the session ends at once', () => {
     const none = make(0);
-    none.suspend({ sid: 'a' });
+    none.suspend('a', { sid: 'a' });
     expect(ended).toEqual([['a', 'overflow']]);
     expect(none.size).toBe(0);
     expect(none.armed).toBe(false);
@@ -98,11 +98,11 @@ describe('SuspendedSessions (fake timers)', () => {
       maxSuspended: 10,
       end: (s, reason) => {
         ended.push([s.sid, reason]);
-        if (s.sid === 'a') chained.suspend({ sid: 'a2' });
+        if (s.sid === 'a') chained.suspend('a2', { sid: 'a2' });
       },
     });
-    chained.suspend({ sid: 'a' });
-    chained.suspend({ sid: 'b' });
+    chained.suspend('a', { sid: 'a' });
+    chained.suspend('b', { sid: 'b' });
     vi.advanceTimersByTime(window);
     expect(ended).toEqual([
       ['a', 'expired'],
@@ -114,7 +114,7 @@ describe('SuspendedSessions (fake timers)', () => {
   });
 
   it('clear() hands back what was suspended, ends nothing, and disarms', () => {
-    registry.suspend({ sid: 'a' });
+    registry.suspend('a', { sid: 'a' });
     expect(registry.clear()).toEqual([{ sid: 'a' }]);
     expect(registry.armed).toBe(false);
     vi.advanceTimersByTime(2 * window);
