@@ -26,6 +26,16 @@ export const ErrorCodes = {
   // extension negotiation (RFC 6455 §9.1, RFC 7692 §5)
   InvalidExtensionHeader: 'ERR_INVALID_EXTENSION_HEADER',
   ExtensionNegotiationFailed: 'ERR_EXTENSION_NEGOTIATION_FAILED',
+  // opening handshake, client side (RFC 6455 §4.1): the server's answer, or the way to it, failed
+  HandshakeStatus: 'ERR_HANDSHAKE_STATUS',
+  HandshakeUpgrade: 'ERR_HANDSHAKE_UPGRADE',
+  HandshakeConnection: 'ERR_HANDSHAKE_CONNECTION',
+  HandshakeAccept: 'ERR_HANDSHAKE_ACCEPT',
+  HandshakeProtocol: 'ERR_HANDSHAKE_PROTOCOL',
+  HandshakeTimeout: 'ERR_HANDSHAKE_TIMEOUT',
+  HandshakeAborted: 'ERR_HANDSHAKE_ABORTED',
+  InvalidHttpResponse: 'ERR_INVALID_HTTP_RESPONSE',
+  ConnectFailed: 'ERR_CONNECT_FAILED',
   // connection lifecycle
   CloseTimeout: 'ERR_CLOSE_TIMEOUT',
   SlowConsumer: 'ERR_SLOW_CONSUMER',

@@ -1,23 +1,33 @@
 /**
- * The server side of the RFC 6455 opening handshake (§4.2): validate an upgrade request, run the
- * application's checks (origin allow-list, `verifyClient`), pick a subprotocol, leave a seam for
- * extension negotiation, and build the `101 Switching Protocols` response.
+ * The server side of the RFC 6455 opening handshake over HTTP/1.1, as a thin adapter over the
+ * pure rules in src/rfc6455/upgrade.ts: Node's `IncomingMessage` in, the application's checks
+ * (origin allow-list, `verifyClient`, subprotocol and extension hooks), and the bytes of the
+ * `101 Switching Protocols` answer or of a refusal out.
  *
  * Refusals are values ({@link HandshakeRefusal}), never exceptions: nothing here throws out of the
- * upgrade path. Header lists are split by hand (no regular expressions, so no backtracking).
+ * upgrade path.
  */
 import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { isToken } from '../../src/rfc6455/http-token.js';
+import { headerHasToken, isSafeHeaderValue, splitHeaderList } from '../../src/rfc6455/http-headers.js';
+import {
+  WEBSOCKET_GUID,
+  acceptUpgrade,
+  chooseSubprotocol,
+  computeAcceptKey,
+  isUpgradeRefusal,
+  isValidKey,
+  parseProtocols as parseProtocolList,
+  validateUpgradeRequest,
+} from '../../src/rfc6455/upgrade.js';
+import type { UpgradeOffer, UpgradeRefusal } from '../../src/rfc6455/upgrade.js';
 import type { MessageCodec } from './server-connection.js';
 
-/** Re-exported: the handshake's token check is the engine's (one RFC 9110 table). */
-export { isToken };
-
-/** RFC 6455 §1.3: the GUID appended to the client's key before hashing. */
-export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** Re-exported: the handshake's header rules are the engine's (one RFC 9110 table, one list splitter). */
+export { headerHasToken, isSafeHeaderValue, isToken, isValidKey, splitHeaderList, WEBSOCKET_GUID };
 
 /** A refused handshake: the HTTP status, extra response headers and a short plain-text reason. */
 export interface HandshakeRefusal {
@@ -28,17 +38,8 @@ export interface HandshakeRefusal {
   readonly cause?: unknown;
 }
 
-/** What {@link validateUpgrade} extracts from a well-formed upgrade request. */
-export interface UpgradeRequest {
-  /** `Sec-WebSocket-Key`, as sent. */
-  readonly key: string;
-  /** `Sec-WebSocket-Protocol`, in the client's order (empty when none was offered). */
-  readonly protocols: readonly string[];
-  /** The raw `Sec-WebSocket-Extensions` offer, if any. */
-  readonly extensions: string | undefined;
-  /** The `Origin` header, if any. */
-  readonly origin: string | undefined;
-}
+/** What {@link validateUpgrade} extracts from a well-formed upgrade request (HTTP/1.1: `key` is always set). */
+export type UpgradeRequest = UpgradeOffer;
 
 /** Builds a {@link HandshakeRefusal}; the reason defaults to the status text. */
 export function refusal(status: number, reason?: string, headers: Record<string, string> = {}): HandshakeRefusal {
@@ -50,95 +51,50 @@ export function isRefusal(value: unknown): value is HandshakeRefusal {
   return typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number';
 }
 
+/** base64(SHA-1(text)) on node:crypto: what the pure rules need for the accept key. */
+export function sha1Base64(text: string): string {
+  return createHash('sha1').update(text).digest('base64');
+}
+
 /** RFC 6455 §4.2.2: `Sec-WebSocket-Accept` = base64(SHA-1(key + GUID)). */
 export function acceptKey(key: string): string {
-  return createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+  return computeAcceptKey(key, sha1Base64);
 }
 
-/**
- * Splits a comma-separated header list (RFC 9110 §5.6.1) into trimmed elements, keeping empty
- * ones so callers can reject them. Linear time, no regular expression.
- */
-export function splitHeaderList(value: string): string[] {
-  const parts = value.split(',');
-  for (let i = 0; i < parts.length; i++) parts[i] = trimOws(parts[i] ?? '');
-  return parts;
+/** How the HTTP/1.1 answer spells the names the rules give in lowercase (HTTP/2 keeps lowercase). */
+const HEADER_CASE: Readonly<Record<string, string>> = {
+  upgrade: 'Upgrade',
+  connection: 'Connection',
+  'sec-websocket-accept': 'Sec-WebSocket-Accept',
+  'sec-websocket-protocol': 'Sec-WebSocket-Protocol',
+  'sec-websocket-extensions': 'Sec-WebSocket-Extensions',
+  'sec-websocket-version': 'Sec-WebSocket-Version',
+};
+
+function http1Headers(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[HEADER_CASE[name] ?? name] = value;
+  return out;
 }
 
-/** Does the comma-separated list `value` contain `token` (ASCII case-insensitive)? */
-export function headerHasToken(value: string | undefined, token: string): boolean {
-  if (value === undefined) return false;
-  const wanted = token.toLowerCase();
-  for (const part of splitHeaderList(value)) if (part.toLowerCase() === wanted) return true;
-  return false;
-}
-
-function trimOws(s: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && isOws(s.charCodeAt(start))) start++;
-  while (end > start && isOws(s.charCodeAt(end - 1))) end--;
-  return s.slice(start, end);
-}
-
-function isOws(c: number): boolean {
-  return c === 0x20 || c === 0x09;
-}
-
-const BASE64 = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64[c.charCodeAt(0)] = 1;
-
-/** RFC 6455 §4.2.1 item 5: the key is base64 of exactly 16 bytes, i.e. 22 base64 characters and "==". */
-export function isValidKey(key: string): boolean {
-  if (key.length !== 24 || key.charCodeAt(22) !== 0x3d || key.charCodeAt(23) !== 0x3d) return false;
-  for (let i = 0; i < 22; i++) {
-    const c = key.charCodeAt(i);
-    if (c >= 128 || BASE64[c] !== 1) return false;
-  }
-  return true;
+function fromRule(r: UpgradeRefusal): HandshakeRefusal {
+  return refusal(r.status, r.reason, http1Headers(r.headers));
 }
 
 /** Parses `Sec-WebSocket-Protocol`: a list of distinct tokens (RFC 6455 §4.1, §11.3.4), or a refusal. */
 export function parseProtocols(value: string | undefined): string[] | HandshakeRefusal {
-  if (value === undefined) return [];
-  const list = splitHeaderList(value);
-  const seen = new Set<string>();
-  for (const p of list) {
-    if (!isToken(p) || seen.has(p)) return refusal(400, 'Invalid Sec-WebSocket-Protocol header');
-    seen.add(p);
-  }
-  return list;
+  const list = parseProtocolList(value);
+  return Array.isArray(list) ? list : fromRule(list);
 }
 
 /**
- * Validates an upgrade request against RFC 6455 §4.2.1. A wrong or missing version is a 426 with
- * `Sec-WebSocket-Version: 13` (§4.2.2); every other fault is a 400 naming the header.
+ * Validates an upgrade request against RFC 6455 §4.2.1 (see `validateUpgradeRequest`). A wrong
+ * or missing version is a 426 with `Sec-WebSocket-Version: 13` (§4.2.2); every other fault is a
+ * 400 naming the header.
  */
 export function validateUpgrade(req: IncomingMessage): UpgradeRequest | HandshakeRefusal {
-  const h = req.headers;
-  // RFC 6455 §4.2.1 item 1: an HTTP/1.1 or higher GET request.
-  if (req.method !== 'GET') return refusal(400, 'Invalid HTTP method');
-  if (req.httpVersionMajor < 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor < 1)) {
-    return refusal(400, 'HTTP/1.1 or later required');
-  }
-  // §4.2.1 item 2: a Host header field.
-  if (h.host === undefined || h.host === '') return refusal(400, 'Missing Host header');
-  // §4.2.1 item 3: Upgrade contains "websocket", ASCII case-insensitive.
-  if (!headerHasToken(h.upgrade, 'websocket')) return refusal(400, 'Invalid Upgrade header');
-  // §4.2.1 item 4: Connection contains the token "Upgrade", ASCII case-insensitive.
-  if (!headerHasToken(h.connection, 'upgrade')) return refusal(400, 'Invalid Connection header');
-  // §4.2.1 item 6 / §4.2.2: version 13 only, otherwise 426 advertising what we speak.
-  if (h['sec-websocket-version'] !== '13') {
-    return refusal(426, 'Unsupported Sec-WebSocket-Version', { 'Sec-WebSocket-Version': '13' });
-  }
-  // §4.2.1 item 5: base64 of a 16-byte nonce.
-  const key = h['sec-websocket-key'];
-  if (key === undefined || !isValidKey(key)) return refusal(400, 'Invalid Sec-WebSocket-Key header');
-  const protocols = parseProtocols(h['sec-websocket-protocol']);
-  if (isRefusal(protocols)) return protocols;
-  const origin = h.origin;
-  const extensions = h['sec-websocket-extensions'];
-  return { key, protocols, extensions, origin };
+  const offer = validateUpgradeRequest(req);
+  return isUpgradeRefusal(offer) ? fromRule(offer) : offer;
 }
 
 /** Bytes of an HTTP refusal response; the connection is closed after it. */
@@ -152,15 +108,6 @@ export function refusalResponse(r: HandshakeRefusal): string {
     if (isToken(name) && isSafeHeaderValue(value)) head += `${name}: ${value}\r\n`;
   }
   return `${head}\r\n${body}`;
-}
-
-/** A header value that cannot split the response (no CR, LF or NUL). */
-export function isSafeHeaderValue(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 0x0d || c === 0x0a || c === 0x00) return false;
-  }
-  return true;
 }
 
 /** Writes `r` and closes the socket once it is flushed. Never throws. */
@@ -179,14 +126,9 @@ function destroyThis(this: Duplex): void {
 
 /** The header lines of a `101 Switching Protocols` answer (without the final blank line). */
 export function acceptHeaders(key: string, protocol: string, extensions: string): string[] {
-  const lines = [
-    'HTTP/1.1 101 Switching Protocols',
-    'Upgrade: websocket',
-    'Connection: Upgrade',
-    `Sec-WebSocket-Accept: ${acceptKey(key)}`,
-  ];
-  if (protocol !== '') lines.push(`Sec-WebSocket-Protocol: ${protocol}`);
-  if (extensions !== '') lines.push(`Sec-WebSocket-Extensions: ${extensions}`);
+  const accepted = acceptUpgrade({ key }, { protocol, extensions }, sha1Base64);
+  const lines = ['HTTP/1.1 101 Switching Protocols'];
+  for (const [name, value] of Object.entries(http1Headers(accepted.headers))) lines.push(`${name}: ${value}`);
   return lines;
 }
 
@@ -291,7 +233,8 @@ export async function negotiate(
       if (isRefusal(agreed)) return agreed;
       if (agreed !== undefined) ({ header: extensions, codec } = agreed);
     }
-    return { key: upgrade.key, protocol, extensions, codec };
+    // HTTP/1.1 always carries a key (validateUpgradeRequest refuses a request without one).
+    return { key: upgrade.key ?? '', protocol, extensions, codec };
   } catch (cause) {
     return { ...refusal(500), cause };
   }
@@ -304,7 +247,5 @@ export async function negotiate(
  */
 export function selectProtocol(offered: readonly string[], req: IncomingMessage, handle: HandleProtocols | undefined): string {
   if (offered.length === 0) return '';
-  if (handle === undefined) return offered[0] ?? '';
-  const chosen = handle(offered, req);
-  return typeof chosen === 'string' && offered.includes(chosen) ? chosen : '';
+  return chooseSubprotocol(offered, handle === undefined ? undefined : (handle(offered, req) ?? false));
 }

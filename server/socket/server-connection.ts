@@ -21,7 +21,7 @@ import EventEmitter from 'eventemitter3';
 import { CloseCodes } from '../../src/close-codes.js';
 import { ErrorCodes, ProtocolError, TandemError, isProtocolError } from '../../src/errors.js';
 import { Connection } from '../../src/rfc6455/connection.js';
-import type { ConnectionHandler } from '../../src/rfc6455/connection.js';
+import type { ConnectionHandler, Frames } from '../../src/rfc6455/connection.js';
 import { assertSendableCloseCode } from '../../src/rfc6455/frame-writer.js';
 import { engineOptionsFor } from './engine-options.js';
 import { toBuffer, toPayload } from './send-data.js';
@@ -77,7 +77,6 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   #closeTimeoutMs: number;
   #corked = false;
   #pausedBy = 0;
-  #writeCallback: SendCallback | undefined;
   #codec: MessageCodecQueue | undefined;
   #owner: ConnectionOwner | undefined;
 
@@ -137,8 +136,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   sendFrame(frame: readonly Uint8Array[], cb?: SendCallback): void {
     if (this.#life !== OPEN || !this.#engine.canSend()) return this.#notOpen(cb);
     if (this.#codec?.busy === true) return this.#codec.sendFrame(frame, cb);
-    this.#writeCallback = cb;
-    this.#write(frame);
+    this.#write(frame, cb);
   }
 
   /** Send a ping (at most 125 bytes, else TandemError `ERR_INVALID_ARGUMENT`). */
@@ -165,7 +163,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
       assertSendableCloseCode(code);
       codec.closeAfterSends(code, reason);
     } else {
-      this.#engine.close(code, reason);
+      this.#write(this.#engine.close(code, reason), undefined);
     }
     this.#closing();
   }
@@ -180,21 +178,18 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   /** @internal Sends through the engine now (the codec queue calls this in order). */
   sendNow(bytes: Uint8Array, binary: boolean, fin: boolean, compress: boolean, cb: SendCallback | undefined): void {
     if (!this.#engine.canSend()) return this.#notOpen(cb);
-    this.#writeCallback = cb;
-    this.#engine.send(bytes, { binary, fin, compress });
-    this.#writeCallback = undefined;
+    this.#write(this.#engine.send(bytes, { binary, fin, compress }), cb);
   }
 
   /** @internal Writes a pre-framed message now (the codec queue calls this in order). */
   sendFrameNow(frame: readonly Uint8Array[], cb: SendCallback | undefined): void {
     if (!this.#engine.canSend()) return this.#notOpen(cb);
-    this.#writeCallback = cb;
-    this.#write(frame);
+    this.#write(frame, cb);
   }
 
   /** @internal The codec queue reached a close() queued behind compressions: send the close frame now. */
   closeEngine(code: number | undefined, reason: string): void {
-    this.#engine.close(code, reason);
+    this.#write(this.#engine.close(code, reason), undefined);
   }
 
   /** @internal Stop reading while inbound messages wait for the codec (`false`: it caught up). */
@@ -213,27 +208,21 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     }
   }
 
-  /** @internal Fails the connection with `err` (a codec error found after the engine let the frame through). */
+  /**
+   * @internal Fails the connection with `err` (a codec error found after the engine let the
+   * frame through): the engine writes the close frame and reports back through the handler's
+   * `error`, as for an error it found itself.
+   */
   fail(err: ProtocolError): void {
     if (this.#life === CLOSED) return;
-    this.#closeCode = err.closeCode;
-    if (this.#engine.canSend()) this.#engine.close(err.closeCode);
-    this.#closing();
-    this.emit('error', err);
-    this.#endTransport();
+    this.#engine.fail(err);
   }
 
   #control(kind: 'ping' | 'pong', data: SendData, cb: SendCallback | undefined): void {
     if (this.#life !== OPEN || !this.#engine.canSend()) return this.#notOpen(cb);
     const payload = toPayload(data)[0];
-    this.#writeCallback = cb;
-    try {
-      if (kind === 'ping') this.#engine.ping(payload);
-      else this.#engine.pong(payload);
-    } finally {
-      // A payload over 125 bytes throws: the callback must not attach to the next write.
-      this.#writeCallback = undefined;
-    }
+    // A payload over 125 bytes throws here, before anything is written.
+    this.#write(kind === 'ping' ? this.#engine.ping(payload) : this.#engine.pong(payload), cb);
   }
 
   /** Enter `closing` (from `open`) and arm the close timer once. */
@@ -264,10 +253,11 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
       process.nextTick(cb, err);
     }
   }
-  #write(chunks: readonly Uint8Array[]): void {
+
+  /** Writes frames (the engine's answer, or a pre-framed message); `cb` runs once the last is flushed. */
+  #write(chunks: Frames, cb: SendCallback | undefined): void {
     const s = this.#socket;
-    const cb = this.#writeCallback;
-    this.#writeCallback = undefined;
+    if (chunks.length === 0 && cb === undefined) return;
     if (!s.writable) {
       if (cb !== undefined) process.nextTick(cb, new TandemError(ErrorCodes.InvalidState, 'The socket is closed'));
       return;
@@ -358,8 +348,8 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     constructor(c: ServerConnection) {
       this.c = c;
     }
-    write(chunks: readonly Uint8Array[]): void {
-      this.c.#write(chunks);
+    write(chunks: Frames): void {
+      this.c.#write(chunks, undefined);
     }
     message(data: Uint8Array, isBinary: boolean, compressed: boolean): void {
       const c = this.c;

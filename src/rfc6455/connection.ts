@@ -1,7 +1,10 @@
 /**
- * The RFC 6455 connection state machine, sans-I/O: bytes in through {@link Connection.receive},
- * events and bytes out through a {@link ConnectionHandler}. It owns the close handshake (§7),
- * auto-pong (§5.5.2) and the one place where a protocol error becomes a close frame.
+ * The RFC 6455 connection state machine, sans-I/O (as python wsproto): bytes in through
+ * {@link Connection.receive}; what the driver asks for (`send`, `ping`, `pong`, `close`) is
+ * answered with the frames to write. Only frames the engine starts by itself — the auto-pong
+ * (§5.5.2), the close echo (§5.5.1) and the close frame of a failed connection — go out through
+ * {@link ConnectionHandler.write}. It owns the close handshake (§7) and {@link Connection.fail},
+ * the one place where a protocol error becomes a close frame.
  */
 import { CloseCodes, isValidWireCloseCode } from '../close-codes.js';
 import { ErrorCodes, ProtocolError, StateError, TandemError } from '../errors.js';
@@ -23,10 +26,19 @@ export type Role = 'client' | 'server';
  */
 export type ConnectionState = 'open' | 'closing-local' | 'closing-remote' | 'closed';
 
+/**
+ * Frames to write, in order, each as `[header, payload]` so a payload is never copied to be
+ * framed. Empty when there is nothing to write.
+ */
+export type Frames = readonly Uint8Array[];
+
 /** What the driver (the socket owner) supplies; the engine calls these synchronously. */
 export interface ConnectionHandler {
-  /** Bytes for the wire, in order: `[header, payload]`, so a payload is never copied to be framed. */
-  write(chunks: readonly Uint8Array[]): void;
+  /**
+   * Frames the engine starts by itself, for the wire: the auto-pong, the echo of the peer's close,
+   * the close frame of a failed connection. Frames the driver asked for are returned instead.
+   */
+  write(chunks: Frames): void;
   /**
    * A complete data message. `data` may be a view of a received chunk (the engine never reuses
    * buffers). `compressed`: RSV1 was set (only with `rsv1Allowed`) — the engine did not validate
@@ -44,7 +56,8 @@ export interface ConnectionHandler {
    */
   closeFrame(code: number, reason: string): void;
   /**
-   * The peer broke the protocol: unless we had already sent one, the engine has written a close
+   * The connection failed ({@link Connection.fail}: the peer broke the protocol, found by the
+   * engine or by the driver): unless we had already sent one, the engine has written a close
    * frame carrying `err.closeCode` (code only, no reason) and moved to `closed`; everything
    * received afterwards is ignored. The driver then ends the TCP connection.
    */
@@ -85,6 +98,7 @@ export interface SendOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_FRAMES: Frames = Object.freeze([]);
 
 /**
  * One RFC 6455 connection endpoint. It is its own parser sink (the `on*` methods), so a
@@ -141,8 +155,11 @@ export class Connection implements FrameParserSink {
     (this.parser ??= new FrameParser(this.options, this)).push(chunk);
   }
 
-  /** Send a data message, or one fragment of it. Throws StateError once closing or closed. */
-  send(data: Uint8Array, options: SendOptions = {}): void {
+  /**
+   * The frames of a data message, or of one fragment of it, for the driver to write. Throws
+   * StateError once closing or closed.
+   */
+  send(data: Uint8Array, options: SendOptions = {}): Frames {
     this.assertCanSend('send');
     const fin = options.fin ?? true;
     let opcode: number = Opcodes.Continuation;
@@ -153,43 +170,67 @@ export class Connection implements FrameParserSink {
       rsv1 = options.compress ?? false;
     }
     this.sendingFragments = !fin;
-    this.writeFrame(opcode, data, fin, rsv1);
+    return this.frame(opcode, data, fin, rsv1);
   }
 
-  /** Send a ping (≤ 125 bytes, else TandemError `ERR_INVALID_ARGUMENT`). */
-  ping(payload: Uint8Array = EMPTY): void {
-    this.sendControl(Opcodes.Ping, payload, 'ping');
+  /** A ping frame to write (≤ 125 bytes, else TandemError `ERR_INVALID_ARGUMENT`). */
+  ping(payload: Uint8Array = EMPTY): Frames {
+    return this.control(Opcodes.Ping, payload, 'ping');
   }
 
-  /** Send a pong (unsolicited, or the answer to a ping when `autoPong` is false). */
-  pong(payload: Uint8Array = EMPTY): void {
-    this.sendControl(Opcodes.Pong, payload, 'pong');
+  /** A pong frame to write (unsolicited, or the answer to a ping when `autoPong` is false). */
+  pong(payload: Uint8Array = EMPTY): Frames {
+    return this.control(Opcodes.Pong, payload, 'pong');
   }
 
   /**
-   * Start the closing handshake (or complete it in `closing-remote`). Without a code the close
-   * frame is empty; a reason without a code is sent with 1000. Reasons are cut to 123 bytes on a
-   * UTF-8 boundary. Throws TandemError `ERR_INVALID_ARGUMENT` for a code not allowed on the wire.
-   * Idempotent once closing or closed.
+   * Starts the closing handshake (or completes it in `closing-remote`) and returns the close frame
+   * to write. Without a code the close frame is empty; a reason without a code is sent with 1000.
+   * Reasons are cut to 123 bytes on a UTF-8 boundary. Throws TandemError `ERR_INVALID_ARGUMENT`
+   * for a code not allowed on the wire. Idempotent once closing or closed (returns no frame).
    */
-  close(code?: number, reason = ''): void {
+  close(code?: number, reason = ''): Frames {
+    return this.closeFrames(code, reason);
+  }
+
+  /** {@link close}, also for the echo of a peer's close (not overridable, so a subclass sees only the driver's calls). */
+  private closeFrames(code: number | undefined, reason: string): Frames {
     const wireCode = code ?? (reason === '' ? undefined : CloseCodes.NormalClosure);
     const payload = encodeClosePayload(wireCode, reason);
     switch (this.current) {
       case 'open':
         this.current = 'closing-local';
-        this.writeClose(payload);
-        return;
+        return this.frame(Opcodes.Close, payload, true, false);
       case 'closing-remote':
         this.current = 'closed';
-        this.writeClose(payload);
-        return;
+        return this.frame(Opcodes.Close, payload, true, false);
       case 'closing-local':
       case 'closed':
-        return;
+        return NO_FRAMES;
       default:
         return assertNever(this.current, 'connection');
     }
+  }
+
+  /**
+   * Fails the connection with `err`: the one place a protocol error becomes a close frame. The
+   * engine calls it for what the parser finds; the driver calls it for what it finds after the
+   * engine let a message through (invalid deflate data, invalid UTF-8 once inflated…). Unless our
+   * close frame is already out, one carrying `err.closeCode` is written through the handler;
+   * the state becomes `closed` and `handler.error(err)` reports it (also when already closed, so
+   * a late driver-found error is never lost).
+   */
+  fail(err: ProtocolError): void {
+    if (this.current !== 'closed') {
+      // `closing-local`: our close frame is already out; `closing-remote` never outlives onCloseFrame.
+      const closeSent = this.current === 'closing-local';
+      this.current = 'closed';
+      this.parser?.halt();
+      // Never 1005/1006/1015 on the wire (RFC 6455 §7.4.1); the parser only produces sendable codes.
+      const code = isValidWireCloseCode(err.closeCode) ? err.closeCode : undefined;
+      if (!closeSent) this.handler.write(this.frame(Opcodes.Close, encodeClosePayload(code), true, false));
+    }
+    this.handler.error(err);
   }
 
   /** The transport ended: nothing more is sent or received (abnormal unless {@link wasClean}). */
@@ -202,7 +243,7 @@ export class Connection implements FrameParserSink {
   onControl(opcode: number, payload: Uint8Array): void {
     if (opcode === Opcodes.Ping) {
       // RFC 6455 §5.5.2: answer a ping with a pong carrying the same payload.
-      if ((this.options.autoPong ?? DEFAULTS.autoPong) && this.canSend()) this.writeFrame(Opcodes.Pong, payload, true, false);
+      if ((this.options.autoPong ?? DEFAULTS.autoPong) && this.canSend()) this.handler.write(this.frame(Opcodes.Pong, payload, true, false));
       this.handler.ping(payload);
     } else if (opcode === Opcodes.Pong) {
       this.handler.pong(payload);
@@ -231,7 +272,7 @@ export class Connection implements FrameParserSink {
       case 'open':
         // RFC 6455 §5.5.1: echo the close at once, with the code received (none when none came).
         this.current = 'closing-remote';
-        this.close(code === CloseCodes.NoStatusReceived ? undefined : code);
+        this.handler.write(this.closeFrames(code === CloseCodes.NoStatusReceived ? undefined : code, ''));
         this.clean = true;
         break;
       case 'closing-local':
@@ -257,35 +298,19 @@ export class Connection implements FrameParserSink {
     this.fail(err);
   }
 
-  /** The one place a protocol error becomes a close frame. */
-  private fail(err: ProtocolError): void {
-    if (this.current === 'closed') return;
-    // `closing-local`: our close frame is already out; `closing-remote` never outlives onCloseFrame.
-    const closeSent = this.current === 'closing-local';
-    this.current = 'closed';
-    this.parser?.halt();
-    // Never 1005/1006/1015 on the wire (RFC 6455 §7.4.1); the parser only produces sendable codes.
-    if (!closeSent) this.writeClose(encodeClosePayload(isValidWireCloseCode(err.closeCode) ? err.closeCode : undefined));
-    this.handler.error(err);
-  }
-
-  private sendControl(opcode: number, payload: Uint8Array, what: string): void {
+  private control(opcode: number, payload: Uint8Array, what: string): Frames {
     if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) {
       throw new TandemError(ErrorCodes.InvalidArgument, `A ${what} payload is at most 125 bytes`);
     }
     this.assertCanSend(what);
-    this.writeFrame(opcode, payload, true, false);
+    return this.frame(opcode, payload, true, false);
   }
 
-  private writeClose(payload: Uint8Array): void {
-    this.writeFrame(Opcodes.Close, payload, true, false);
-  }
-
-  private writeFrame(opcode: number, payload: Uint8Array, fin: boolean, rsv1: boolean): void {
+  private frame(opcode: number, payload: Uint8Array, fin: boolean, rsv1: boolean): Frames {
     const mask = this.maskKey;
     // RFC 6455 §5.3: a fresh, unpredictable key for every client frame.
     if (mask !== null) (this.options.randomMask ?? randomMaskKey)(mask);
-    this.handler.write(encodeFrameParts(opcode, payload, fin, rsv1, mask, this.options.allocate));
+    return encodeFrameParts(opcode, payload, fin, rsv1, mask, this.options.allocate);
   }
 
   private assertCanSend(what: string): void {

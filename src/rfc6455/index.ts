@@ -3,18 +3,21 @@
  * client/ (the browser has its own WebSocket).
  *
  * - {@link Connection} — the state machine a socket owner drives: `receive(chunk)` in,
- *   {@link ConnectionHandler} callbacks (`write`, `message`, `ping`, `pong`, `closeFrame`, `error`) out.
+ *   {@link ConnectionHandler} callbacks (`message`, `ping`, `pong`, `closeFrame`, `error`) out;
+ *   `send`/`ping`/`pong`/`close` return the frames to write, and only the frames the engine starts
+ *   by itself (auto-pong, close echo, `fail`) go out through the handler's `write`.
  * - {@link FrameParser} — the streaming parser it uses (exported for tests and benchmarks).
  * - {@link encodeFrame} / {@link encodeFrameParts} — `[header, payload]` for pre-encoded broadcast frames;
  *   {@link encodeClosePayload}; {@link randomMaskKey}.
  * - {@link applyMask}, {@link isValidUtf8}, {@link Utf8Validator}, {@link Opcodes}, {@link DEFAULTS}.
+ * - The opening handshake: {@link validateUpgradeRequest} / {@link acceptUpgrade} (server),
+ *   {@link clientUpgradeHeaders} / {@link checkUpgradeResponse} (client), over lowercase header records.
  *
- * Deviations from the first sketch of this API: `Connection.wasClean`; `send` defaults to binary;
- * protocol-error close frames carry the code only; `closing-remote` is transient (the engine
- * echoes a peer's close at once).
+ * Also: `Connection.wasClean`; `send` defaults to binary; protocol-error close frames carry the
+ * code only; `closing-remote` is transient (the engine echoes a peer's close at once).
  */
 export { Connection } from './connection.js';
-export type { ConnectionHandler, ConnectionOptions, ConnectionState, Role, SendOptions } from './connection.js';
+export type { ConnectionHandler, ConnectionOptions, ConnectionState, Frames, Role, SendOptions } from './connection.js';
 export { FrameParser } from './frame-parser.js';
 export type { FrameParserOptions, FrameParserSink } from './frame-parser.js';
 export { assertSendableCloseCode, encodeClosePayload, encodeFrame, encodeFrameParts, randomMaskKey } from './frame-writer.js';
@@ -36,3 +39,7 @@ export { isTchar, isToken } from './http-token.js';
 // The generic extension header scanner, and permessage-deflate negotiation on top of it.
 export * from './extension-header.js';
 export * from './permessage-deflate-params.js';
+// The opening handshake as pure functions: header helpers, the server's rules, the client's check.
+export * from './http-headers.js';
+export * from './upgrade.js';
+export * from './upgrade-client.js';

@@ -144,11 +144,12 @@ export async function connectEngineClient(port: number): Promise<PairingClient> 
   socket.on('error', () => {}); // a reset after the close handshake is not the case's concern
   const key = randomBytes(16).toString('base64');
   const seen = new Observations();
+  const write = (chunks: readonly Uint8Array[]): void => {
+    if (socket.writable) for (const chunk of chunks) socket.write(chunk);
+  };
   const engine = new Connection(
     {
-      write: (chunks) => {
-        if (socket.writable) for (const chunk of chunks) socket.write(chunk);
-      },
+      write,
       message: (data, isBinary) => seen.push({ kind: 'message', opcode: isBinary ? 2 : 1, payload: Buffer.from(data) }),
       ping: () => {}, // answered by the engine (autoPong); the echo servers never ping
       pong: (payload) => seen.push({ kind: 'pong', payload: Buffer.from(payload) }),
@@ -171,7 +172,7 @@ export async function connectEngineClient(port: number): Promise<PairingClient> 
   if (rest.length > 0) engine.receive(rest);
   return {
     ...rawWriter(socket),
-    close: (code) => engine.close(code),
+    close: (code) => write(engine.close(code)),
     next: (ms) => seen.next(ms),
     rest: (ms) => seen.rest(ms),
     destroy: () => socket.destroy(),

@@ -120,11 +120,8 @@ describe('Connection state machine', () => {
 
   it('client role draws a fresh key per frame by default', () => {
     const keys: string[] = [];
-    const connection = new Connection(
-      { write: (c) => keys.push(toHex(c[0]!.subarray(2, 6))), message() {}, ping() {}, pong() {}, closeFrame() {}, error() {} },
-      { role: 'client' },
-    );
-    for (let i = 0; i < 20; i++) connection.send(toBytes('x'));
+    const connection = new Connection({ write() {}, message() {}, ping() {}, pong() {}, closeFrame() {}, error() {} }, { role: 'client' });
+    for (let i = 0; i < 20; i++) keys.push(toHex(connection.send(toBytes('x'))[0]!.subarray(2, 6)));
     expect(new Set(keys).size).toBe(20);
   });
 
@@ -180,7 +177,7 @@ describe('Connection state machine', () => {
         write: (c) => seen.push(`write ${toHex(c[0]!)}`),
         message: (data) => {
           seen.push(`message ${new TextDecoder().decode(data)}`);
-          if (seen.length === 1) connection.close(1000);
+          if (seen.length === 1) seen.push(`write ${toHex(connection.close(1000)[0]!)}`);
           else connection.transportClosed();
         },
         ping() {},

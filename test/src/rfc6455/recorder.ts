@@ -1,5 +1,8 @@
-/** Drives a Connection and records every handler call as plain data, in order. */
-import { Connection, type ConnectionOptions } from '../../../src/rfc6455/index.js';
+/**
+ * Drives a Connection and records, in order and as plain data, every handler call and every frame
+ * the engine returned for the test to write.
+ */
+import { Connection, type ConnectionHandler, type ConnectionOptions, type Frames, type SendOptions } from '../../../src/rfc6455/index.js';
 import { concat, toHex } from '../../helpers/frames.js';
 
 export type EngineEvent =
@@ -22,9 +25,43 @@ export interface Recorded {
   events: EngineEvent[];
 }
 
+/**
+ * A Connection whose returned frames are also recorded as `write` events, so a test sees the
+ * driver's writes and the engine's own (auto-pong, close echo, failure) in one ordered list.
+ */
+class RecordingConnection extends Connection {
+  readonly #events: EngineEvent[];
+
+  constructor(handler: ConnectionHandler, options: ConnectionOptions, events: EngineEvent[]) {
+    super(handler, options);
+    this.#events = events;
+  }
+
+  override send(data: Uint8Array, options?: SendOptions): Frames {
+    return this.#written(super.send(data, options));
+  }
+
+  override ping(payload?: Uint8Array): Frames {
+    return this.#written(super.ping(payload));
+  }
+
+  override pong(payload?: Uint8Array): Frames {
+    return this.#written(super.pong(payload));
+  }
+
+  override close(code?: number, reason?: string): Frames {
+    return this.#written(super.close(code, reason));
+  }
+
+  #written(frames: Frames): Frames {
+    if (frames.length > 0) this.#events.push({ type: 'write', hex: toHex(concat(frames)) });
+    return frames;
+  }
+}
+
 export function record(options: ConnectionOptions): Recorded {
   const events: EngineEvent[] = [];
-  const connection = new Connection(
+  const connection = new RecordingConnection(
     {
       write: (chunks) => events.push({ type: 'write', hex: toHex(concat(chunks)) }),
       message: (data, binary, compressed) => events.push({ type: 'message', binary, compressed, hex: toHex(data) }),
@@ -34,6 +71,7 @@ export function record(options: ConnectionOptions): Recorded {
       error: (err) => events.push({ type: 'error', name: err.constructor.name, code: err.code, closeCode: err.closeCode }),
     },
     { randomMask: fixedMask, ...options },
+    events,
   );
   return { connection, events };
 }
