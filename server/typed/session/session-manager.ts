@@ -18,8 +18,6 @@ import { SuspendedSessions } from './suspended-sessions.js';
 
 /** What the manager needs of whoever carries a session (the typed server's Peer). */
 export interface SessionHolder {
-  /** The session the manager made for it. */
-  readonly session: ServerSession;
   /** Who it authenticated as (compared with a resuming hello's identity). */
   readonly identity: unknown;
   /** Application state, saved to the store when the session suspends. */
@@ -37,8 +35,8 @@ export interface SessionHolder {
 
 /** The outcome of a hello that names a session held here. */
 export type LocalClaim<H> =
-  /** Resume `holder`: welcome with `resumed: true`, then re-send `replay` before anything new. */
-  | { readonly kind: 'resume'; readonly holder: H; readonly replay: readonly LogEntry[] }
+  /** Resume `session` of `holder`: welcome with `resumed: true`, then re-send `replay` before anything new. */
+  | { readonly kind: 'resume'; readonly holder: H; readonly session: ServerSession; readonly replay: readonly LogEntry[] }
   /** Refuse with `reason` (the claimant gets a new session). */
   | { readonly kind: 'refuse'; readonly reason: ResumeFailure };
 
@@ -52,16 +50,21 @@ export interface SessionManagerOptions {
   readonly ids?: SessionIds;
 }
 
-/** The server's sessions. `H` is the Peer. */
+interface Live<H> {
+  readonly holder: H;
+  readonly session: ServerSession;
+}
+
+/** The server's sessions. `H` is what carries one (the Peer's side of it). */
 export class SessionManager<H extends SessionHolder> {
   readonly #options: SessionManagerOptions;
   readonly #ids: SessionIds;
   readonly #store: SessionStore;
   readonly #budget: LogBudget;
-  readonly #suspended: SuspendedSessions<H>;
+  readonly #suspended: SuspendedSessions<Live<H>>;
   readonly #counters = new SessionCounters();
   /** Every live session (attached or suspended) by sid. */
-  readonly #live = new Map<string, H>();
+  readonly #live = new Map<string, Live<H>>();
 
   constructor(options: SessionManagerOptions) {
     const { policy, scheduler } = options;
@@ -73,10 +76,10 @@ export class SessionManager<H extends SessionHolder> {
       scheduler,
       window: policy.window,
       maxSuspended: policy.maxSuspended,
-      end: (holder, reason) => {
+      end: (live, reason) => {
         if (reason === 'expired') this.#counters.expired += 1;
         else this.#counters.overflowed += 1; // evicted at the cap (its log did not overflow)
-        this.#finish(holder, reason);
+        this.#finish(live, reason);
       },
     });
   }
@@ -91,9 +94,14 @@ export class SessionManager<H extends SessionHolder> {
     return this.#live.size;
   }
 
-  /** The live session `sid`, if held here. */
+  /** Who holds the live session `sid`, if it is held here. */
   get(sid: string): H | undefined {
-    return this.#live.get(sid);
+    return this.#live.get(sid)?.holder;
+  }
+
+  /** Sessions suspended now. */
+  get suspendedCount(): number {
+    return this.#suspended.size;
   }
 
   /** A new session with a fresh sid; `sendAck` writes a standalone ack while attached. */
@@ -110,10 +118,9 @@ export class SessionManager<H extends SessionHolder> {
     });
   }
 
-  /** `holder` carries the session {@link create} made: it is live from now on. */
-  adopt(holder: H): void {
-    const session = holder.session;
-    this.#live.set(session.sid, holder);
+  /** `holder` carries `session` ({@link create} made it): it is live from now on. */
+  adopt(session: ServerSession, holder: H): void {
+    this.#live.set(session.sid, { holder, session });
     this.#write(() =>
       this.#store.create({
         sid: session.sid,
@@ -132,19 +139,20 @@ export class SessionManager<H extends SessionHolder> {
    * must be carried out in the same tick, before the session logs anything more.
    */
   claim(hello: HelloEnvelope, identity: unknown): LocalClaim<H> | undefined {
-    const holder = hello.sid === undefined ? undefined : this.#live.get(hello.sid);
-    if (holder === undefined) return undefined;
+    const live = hello.sid === undefined ? undefined : this.#live.get(hello.sid);
+    if (live === undefined) return undefined;
+    const { holder, session } = live;
     // docs/protocol.md §10.3: a stolen sid alone resumes nothing, and the owner's session is untouched.
     if (!this.#options.policy.sameIdentity(holder.identity, identity)) return this.#refuse('identity');
-    const plan = holder.session.replayAfter(hello.ack ?? 0);
+    const plan = session.replayAfter(hello.ack ?? 0);
     if (plan.ok) {
       this.#counters.resumed += 1;
-      return { kind: 'resume', holder, replay: plan.entries };
+      return { kind: 'resume', holder, session, replay: plan.entries };
     }
     const reason = plan.reason === 'overflow' ? 'overflow' : 'invalid';
     // The client starts afresh: a suspended session of it is over. A connection still carrying
     // it is left alone (a refused hello never disturbs a live connection).
-    if (!holder.attached) this.#finish(holder, reason === 'overflow' ? 'overflow' : 'closed');
+    if (!holder.attached) this.#finish(live, reason === 'overflow' ? 'overflow' : 'closed');
     return this.#refuse(reason);
   }
 
@@ -159,33 +167,37 @@ export class SessionManager<H extends SessionHolder> {
     return this.#refuse(reason).reason;
   }
 
-  /** The connection carrying `holder` dropped: its window starts. */
-  suspend(holder: H): void {
-    const session = holder.session;
+  /** The connection carrying `session` dropped: its window starts. */
+  suspend(session: ServerSession): void {
+    const live = this.#live.get(session.sid);
+    if (live?.session !== session) return;
     session.suspend();
     // An overflowed session has nothing to resume: it ends now instead of waiting.
-    if (session.overflowed) return this.#finish(holder, 'overflow');
-    this.#suspended.suspend(session.sid, holder);
+    if (session.overflowed) return this.#finish(live, 'overflow');
+    this.#suspended.suspend(session.sid, live);
     if (!this.#live.has(session.sid)) return; // evicted at once (maxSuspended 0)
-    this.update(holder, { state: 'suspended', suspendedAt: this.#options.scheduler.now(), data: holder.data, positions: session.positions });
+    const { holder } = live;
+    this.update(session, { state: 'suspended', suspendedAt: this.#options.scheduler.now(), data: holder.data, positions: session.positions });
   }
 
-  /** `holder` was resumed on a new connection (after {@link claim}). */
-  resumed(holder: H): void {
-    this.#suspended.take(holder.session.sid);
-    this.update(holder, { state: 'attached', suspendedAt: undefined, identity: holder.identity });
+  /** `session` was resumed on a new connection (after {@link claim}). */
+  resumed(session: ServerSession): void {
+    const live = this.#live.get(session.sid);
+    if (live?.session !== session) return;
+    this.#suspended.take(session.sid);
+    this.update(session, { state: 'attached', suspendedAt: undefined, identity: live.holder.identity });
   }
 
-  /** Part of `holder`'s record changed (rooms, data…). */
-  update(holder: H, change: SessionChange): void {
-    const sid = holder.session.sid;
-    if (this.#live.has(sid)) this.#write(() => this.#store.update(sid, change));
+  /** Part of `session`'s record changed (rooms, data…). */
+  update(session: ServerSession, change: SessionChange): void {
+    const sid = session.sid;
+    if (this.#live.get(sid)?.session === session) this.#write(() => this.#store.update(sid, change));
   }
 
-  /** The holder ended its session itself (closed on purpose). Idempotent. */
-  end(holder: H, reason: SessionEndReason): void {
-    if (this.#live.get(holder.session.sid) !== holder) return;
-    this.#forget(holder, reason);
+  /** The holder ended `session` itself (closed on purpose). Idempotent. */
+  end(session: ServerSession, reason: SessionEndReason): void {
+    const live = this.#live.get(session.sid);
+    if (live?.session === session) this.#forget(live, reason);
   }
 
   /** Counters and gauges for `server.stats()`. */
@@ -196,27 +208,27 @@ export class SessionManager<H extends SessionHolder> {
   /** Shutdown: every session ends as `closed` (the holders report it), the store is closed. */
   async close(): Promise<void> {
     this.#suspended.clear();
-    for (const holder of [...this.#live.values()]) this.#finish(holder, 'closed');
+    for (const live of [...this.#live.values()]) this.#finish(live, 'closed');
     await this.#store.close();
   }
 
   #overflowed(sid: string): void {
     this.#counters.overflowed += 1;
-    const holder = this.#live.get(sid);
+    const live = this.#live.get(sid);
     // A suspended session over its bound ends at once (docs/protocol.md §10.4); an attached one
     // keeps its connection and only loses the ability to resume.
-    if (holder !== undefined && !holder.attached) this.#finish(holder, 'overflow');
+    if (live !== undefined && !live.holder.attached) this.#finish(live, 'overflow');
   }
 
   /** The manager ends a session: forget it, then let the holder report it. */
-  #finish(holder: H, reason: SessionEndReason): void {
-    if (this.#live.get(holder.session.sid) !== holder) return;
-    this.#forget(holder, reason);
-    holder.endSession(reason);
+  #finish(live: Live<H>, reason: SessionEndReason): void {
+    if (this.#live.get(live.session.sid) !== live) return;
+    this.#forget(live, reason);
+    live.holder.endSession(reason);
   }
 
-  #forget(holder: H, reason: SessionEndReason): void {
-    const session = holder.session;
+  #forget(live: Live<H>, reason: SessionEndReason): void {
+    const session = live.session;
     this.#suspended.take(session.sid);
     this.#live.delete(session.sid);
     session.end();

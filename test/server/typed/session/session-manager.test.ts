@@ -24,7 +24,7 @@ class Holder implements SessionHolder {
   constructor(manager: SessionManager<Holder>, identity: unknown = 'ann') {
     this.identity = identity;
     this.session = manager.create(() => undefined);
-    manager.adopt(this);
+    manager.adopt(this.session, this);
   }
   endSession(reason: SessionEndReason): void {
     this.ended.push(reason);
@@ -92,14 +92,14 @@ describe('SessionManager (fake timers)', () => {
     const body = new SharedBody(BODY);
     for (let i = 0; i < 3; i++) holder.session.logShared(body);
     const claim = manager.claim(hello(holder.session.sid, 1), 'ann');
-    expect(claim).toEqual({ kind: 'resume', holder, replay: [expect.objectContaining({ seq: 2 }), expect.objectContaining({ seq: 3 })] });
+    expect(claim).toEqual({ kind: 'resume', holder, session: holder.session, replay: [expect.objectContaining({ seq: 2 }), expect.objectContaining({ seq: 3 })] });
     expect(manager.stats()).toMatchObject({ resumed: 1, live: 1 });
   });
 
   it('a different identity is refused; the owner’s session is untouched', () => {
     const holder = new Holder(manager);
     holder.attached = false;
-    manager.suspend(holder);
+    manager.suspend(holder.session);
     expect(manager.claim(hello(holder.session.sid), 'mallory')).toEqual({ kind: 'refuse', reason: 'identity' });
     expect(holder.ended).toEqual([]);
     expect(manager.claim(hello(holder.session.sid), 'ann')).toMatchObject({ kind: 'resume' });
@@ -114,7 +114,7 @@ describe('SessionManager (fake timers)', () => {
 
     const gone = new Holder(manager);
     gone.attached = false;
-    manager.suspend(gone);
+    manager.suspend(gone.session);
     expect(manager.claim(hello(gone.session.sid, 5), 'ann')).toEqual({ kind: 'refuse', reason: 'invalid' });
     expect(gone.ended).toEqual(['closed']);
     expect(manager.get(gone.session.sid)).toBeUndefined();
@@ -137,7 +137,7 @@ describe('SessionManager (fake timers)', () => {
     const same = make({}, forgotten);
     expect(await same.explain(forgotten.mint())).toBe('unknown');
     const holder = new Holder(manager);
-    manager.end(holder, 'closed');
+    manager.end(holder.session, 'closed');
     expect(await manager.explain(holder.session.sid)).toBe('closed');
     expect(manager.stats().refused).toEqual({ restart: 1, unknown: 1, closed: 1 });
     await same.close();
@@ -146,7 +146,7 @@ describe('SessionManager (fake timers)', () => {
   it('a suspended session expires after the window: ended, counted, remembered as `expired`', async () => {
     const holder = new Holder(manager);
     holder.attached = false;
-    manager.suspend(holder);
+    manager.suspend(holder.session);
     expect(calls.at(-1)).toEqual(['update', holder.session.sid, { state: 'suspended', suspendedAt: 0, data: { n: 1 }, positions: { sent: 0, acknowledged: 0, received: 0 } }]);
     expect(manager.stats()).toMatchObject({ live: 1, suspended: 1 });
     vi.advanceTimersByTime(window - 1);
@@ -161,10 +161,10 @@ describe('SessionManager (fake timers)', () => {
   it('a resumed session is out of the registry: it does not expire', () => {
     const holder = new Holder(manager);
     holder.attached = false;
-    manager.suspend(holder);
+    manager.suspend(holder.session);
     manager.claim(hello(holder.session.sid), 'ann');
     holder.attached = true;
-    manager.resumed(holder);
+    manager.resumed(holder.session);
     expect(calls.at(-1)).toEqual(['update', holder.session.sid, { state: 'attached', suspendedAt: undefined, identity: 'ann' }]);
     vi.advanceTimersByTime(2 * window);
     expect(holder.ended).toEqual([]);
@@ -176,7 +176,7 @@ describe('SessionManager (fake timers)', () => {
     const attached = new Holder(manager);
     const suspended = new Holder(manager);
     suspended.attached = false;
-    manager.suspend(suspended);
+    manager.suspend(suspended.session);
     for (let i = 0; i < 3; i++) {
       attached.session.logShared(new SharedBody(BODY));
       suspended.session.logShared(new SharedBody(BODY));
@@ -188,7 +188,7 @@ describe('SessionManager (fake timers)', () => {
     expect(manager.claim(hello(attached.session.sid), 'ann')).toEqual({ kind: 'refuse', reason: 'overflow' });
     // an attached session that overflowed ends when it is suspended, instead of waiting
     attached.attached = false;
-    manager.suspend(attached);
+    manager.suspend(attached.session);
     expect(attached.ended).toEqual(['overflow']);
   });
 
@@ -197,7 +197,7 @@ describe('SessionManager (fake timers)', () => {
     const holders = [new Holder(manager), new Holder(manager), new Holder(manager)];
     for (const holder of holders) {
       holder.attached = false;
-      manager.suspend(holder);
+      manager.suspend(holder.session);
     }
     expect(holders.map((h) => h.ended)).toEqual([['overflow'], [], []]);
     expect(manager.stats()).toMatchObject({ suspended: 2, live: 2, overflowed: 1 });
@@ -205,8 +205,8 @@ describe('SessionManager (fake timers)', () => {
 
   it('the holder’s own end is not echoed back to it', () => {
     const holder = new Holder(manager);
-    manager.end(holder, 'closed');
-    manager.end(holder, 'closed');
+    manager.end(holder.session, 'closed');
+    manager.end(holder.session, 'closed');
     expect(holder.ended).toEqual([]);
     expect(calls.filter((c) => (c as unknown[])[0] === 'end')).toHaveLength(1);
   });
@@ -215,7 +215,7 @@ describe('SessionManager (fake timers)', () => {
     manager = make({ store: recordingStore(calls, true) });
     const holder = new Holder(manager);
     holder.attached = false;
-    expect(() => manager.suspend(holder)).not.toThrow();
+    expect(() => manager.suspend(holder.session)).not.toThrow();
     await Promise.resolve();
     expect(reported).toEqual([new Error('broker down')]);
   });
@@ -224,7 +224,7 @@ describe('SessionManager (fake timers)', () => {
     const a = new Holder(manager);
     const b = new Holder(manager);
     b.attached = false;
-    manager.suspend(b);
+    manager.suspend(b.session);
     await manager.close();
     expect([a.ended, b.ended]).toEqual([['closed'], ['closed']]);
     expect(manager.size).toBe(0);
