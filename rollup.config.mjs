@@ -8,6 +8,7 @@ const entries = {
   index: 'src/index.ts',
   client: 'client/index.ts',
   server: 'server/index.ts',
+  proxy: 'server/tools/proxy/index.ts',
   // Not in the package's exports map: the CLI (run by bin/tandem.mjs) and the engine for benchmarks.
   cli: 'server/tools/cli.ts',
   rfc6455: 'src/rfc6455/index.ts',
@@ -41,7 +42,7 @@ export default [
   },
   // Bundled declarations, one per entry.
   {
-    input: { index: 'src/index.ts', client: 'client/index.ts', server: 'server/index.ts' },
+    input: { index: 'src/index.ts', client: 'client/index.ts', server: 'server/index.ts', proxy: 'server/tools/proxy/index.ts' },
     external,
     plugins: [dts({ tsconfig: './tsconfig.json' })],
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },

@@ -5,7 +5,9 @@
 export { createClient, TandemClient } from './client.js';
 export type { RequestArgs } from './client.js';
 export { CLIENT_DEFAULTS } from './options.js';
-export type { ClientOptions, ClientState, CloseInfo, LifecycleEvents, NetworkEvents, UrlSource } from './options.js';
+export type { ClientOptions, ClientState, CloseInfo, LifecycleEvents, NetworkEvents, OpenInfo, UrlSource } from './options.js';
+export { ResumeFailures } from '../src/envelope.js';
+export type { ResumeFailure } from '../src/envelope.js';
 export { QueueFullError } from './queue.js';
 export type { ReconnectOptions } from './reconnect.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport.js';

@@ -28,13 +28,15 @@ export type {
 export { createServer, TandemServer } from './typed/server.js';
 export type { ServerState } from './typed/server.js';
 export { Peer } from './typed/peer.js';
-export type { EmitArgs, EmitOptions, PeerHandshake, PeerState } from './typed/peer.js';
+export type { EmitArgs, EmitOptions, PeerHandshake, PeerLifecycleEvents, PeerState } from './typed/peer.js';
 export { BroadcastOperator } from './typed/rooms.js';
 export type { BroadcastOptions, PeerLike } from './typed/rooms.js';
 export { MemoryAdapter, memoryAdapter } from './typed/adapter.js';
 export type { Adapter, AdapterFactory, AdapterHost, BroadcastMessage, BroadcastTarget, PeerId } from './typed/adapter.js';
-export { AuthenticationError, isAuthenticationError, SERVER_DEFAULTS } from './typed/server-options.js';
-export type { AuthRequest, CloseOptions, ServerHeartbeatOptions, ServerOptions } from './typed/server-options.js';
+export { SERVER_DEFAULTS } from './typed/server-options.js';
+export type { CloseOptions, ServerHeartbeatOptions, ServerOptions } from './typed/server-options.js';
+export { AuthenticationError, isAuthenticationError } from './typed/auth.js';
+export type { AuthRequest } from './typed/auth.js';
 export { BACKPRESSURE_DEFAULTS } from './typed/backpressure.js';
 export type { BackpressureOptions, SlowConsumerPolicy } from './typed/backpressure.js';
 export { LIVENESS_DEFAULTS } from './typed/liveness.js';

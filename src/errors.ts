@@ -39,6 +39,9 @@ export const ErrorCodes = {
   // connection lifecycle
   CloseTimeout: 'ERR_CLOSE_TIMEOUT',
   SlowConsumer: 'ERR_SLOW_CONSUMER',
+  // admission (an `authenticate` hook refused the handshake: AuthenticationError, HTTP 401 / 403)
+  Unauthorized: 'ERR_UNAUTHORIZED',
+  Forbidden: 'ERR_FORBIDDEN',
   // local misuse
   InvalidState: 'ERR_INVALID_STATE',
   InvalidArgument: 'ERR_INVALID_ARGUMENT',

@@ -1,7 +1,7 @@
 /**
  * The options the server hands to each connection's RFC 6455 engine. Connections of one server
  * share one frozen object (the engine keeps it by reference) instead of each holding a copy:
- * an idle connection's memory is the figure issue 6 measures.
+ * an idle connection's memory is what an idle server pays per client (docs/performance.md).
  */
 import { Buffer, isUtf8 } from 'node:buffer';
 import type { ConnectionOptions } from '../../src/rfc6455/connection.js';

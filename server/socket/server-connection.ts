@@ -23,6 +23,7 @@ import { ErrorCodes, ProtocolError, TandemError, isProtocolError } from '../../s
 import { Connection } from '../../src/rfc6455/connection.js';
 import type { ConnectionHandler, Frames } from '../../src/rfc6455/connection.js';
 import { assertSendableCloseCode } from '../../src/rfc6455/frame-writer.js';
+import { callListener } from '../../src/call-listener.js';
 import { engineOptionsFor } from './engine-options.js';
 import { toBuffer, toPayload } from './send-data.js';
 import type { SendData } from './send-data.js';
@@ -51,11 +52,7 @@ const PAUSED_FOR_INFLATE = 2;
 
 /** Emits `ping`/`pong` from inside the parse loop (a throwing listener: see the file header). */
 function emitControl(c: ServerConnection, event: 'ping' | 'pong', payload: Uint8Array): void {
-  try {
-    c.emit(event, toBuffer(payload));
-  } catch (err) {
-    rethrowLater(err);
-  }
+  callListener(rethrowLater, () => c.emit(event, toBuffer(payload)));
 }
 
 /** A WebSocket connection accepted by `WebSocketServer`. */
@@ -88,7 +85,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     super();
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensions ?? '';
-    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs;
+    this.#closeTimeoutMs = options.closeTimeout ?? DEFAULTS.closeTimeout;
     this.#owner = options.owner;
     this.#socket = socket as TaggedSocket;
     this.#engine = new Connection(
@@ -201,11 +198,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   /** @internal Emits a complete, validated message (a throwing listener: see the file header). */
   deliver(data: Uint8Array, isBinary: boolean): void {
     if (this.#life === CLOSED) return;
-    try {
-      this.emit('message', toBuffer(data), isBinary);
-    } catch (err) {
-      rethrowLater(err);
-    }
+    callListener(rethrowLater, () => this.emit('message', toBuffer(data), isBinary));
   }
 
   /**

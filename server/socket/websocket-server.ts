@@ -20,15 +20,15 @@ import type { ConnectionOwner } from './server-connection.js';
 export const DEFAULTS = Object.freeze({
   /**
    * From TCP connect (own server) or `handleUpgrade` (attached / noServer) until the 101 is
-   * written; a slower client (slow-loris) is dropped. @default 10000
+   * written; a slower client (slow-loris) is dropped, in ms. @default 10000
    */
-  handshakeTimeoutMs: 10_000,
+  handshakeTimeout: 10_000,
   /** Largest request head on a server we create; more is answered with 431. @default 16384 */
   maxHeaderBytes: 16 * 1024,
   /** Most request headers read on a server we create (Node ignores the rest). @default 100 */
   maxHeadersCount: 100,
-  /** @default 30000 */
-  closeTimeoutMs: CONNECTION_DEFAULTS.closeTimeoutMs,
+  /** How long a closing handshake may take before the socket is destroyed, in ms. @default 30000 */
+  closeTimeout: CONNECTION_DEFAULTS.closeTimeout,
   /** @default 104857600 (100 MiB) */
   maxPayload: CONNECTION_DEFAULTS.maxPayload,
   /** @default 100000 */
@@ -49,8 +49,10 @@ export interface WebSocketServerOptions extends HandshakeOptions {
   readonly path?: string | undefined;
   readonly maxPayload?: number | undefined;
   readonly maxFragments?: number | undefined;
-  readonly handshakeTimeoutMs?: number | undefined;
-  readonly closeTimeoutMs?: number | undefined;
+  /** In ms. @default DEFAULTS.handshakeTimeout (10000) */
+  readonly handshakeTimeout?: number | undefined;
+  /** In ms. @default DEFAULTS.closeTimeout (30000) */
+  readonly closeTimeout?: number | undefined;
   readonly maxHeaderBytes?: number | undefined;
   /**
    * permessage-deflate (RFC 7692): `true` for the defaults, an object to tune it, `false` (the
@@ -113,7 +115,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly #ownsServer: boolean;
   #state: ServerState = 'open';
   #serverClosed = false;
-  readonly #tracker: ConnectionOwner = {
+  readonly #tracker: ConnectionOwner<ServerConnection> = {
     connectionClosed: (ws) => {
       this.clients.delete(ws);
       this.#maybeClosed();
@@ -132,7 +134,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.#options = deflate === undefined ? options : { ...options, negotiateExtensions: deflate.negotiate };
     this.#ownsServer = options.port !== undefined;
     if (options.port !== undefined) {
-      const timeoutMs = options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs;
+      const timeoutMs = options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
       const server = createServer({
         maxHeaderSize: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes,
         headersTimeout: timeoutMs,
@@ -167,7 +169,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (socket: ServerConnection, request: IncomingMessage) => void): void {
     socket.on('error', destroyThis);
-    startHandshakeTimer(socket, this.#options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs);
+    startHandshakeTimer(socket, this.#options.handshakeTimeout ?? DEFAULTS.handshakeTimeout);
     this.#upgrade(req, socket, head, cb).catch((err: unknown) => this.#reportError(err));
   }
 
@@ -246,7 +248,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       codec: outcome.codec,
       maxPayload: this.#options.maxPayload ?? DEFAULTS.maxPayload,
       maxFragments: this.#options.maxFragments ?? DEFAULTS.maxFragments,
-      closeTimeoutMs: this.#options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs,
+      closeTimeout: this.#options.closeTimeout ?? DEFAULTS.closeTimeout,
       owner: this.#tracker,
     });
     this.clients.add(ws);

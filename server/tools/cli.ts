@@ -2,6 +2,7 @@
  * `tandem` command line (run through bin/tandem.mjs on the built package).
  *
  *   tandem echo --port <n> [--host <h>] [--deflate]
+ *   tandem proxy --listen [host:]<port> --target <host>:<port> [faults]   (see proxy/command.ts)
  *
  * An echo server for conformance and load tools: text comes back as text, binary as binary,
  * pings are answered by the engine. Prints exactly `listening <port>` (the real port, so
@@ -10,14 +11,18 @@
 import { WebSocketServer } from '../socket/websocket-server.js';
 import type { WebSocketServerOptions } from '../socket/websocket-server.js';
 import type { ServerConnection } from '../socket/server-connection.js';
+import { proxyCommand } from './proxy/command.js';
+import { FaultProxy } from './proxy/proxy.js';
 
 /** The usage text printed by `--help` and on usage errors. */
 export const USAGE = `Usage: tandem echo --port <n> [--host <host>] [--deflate]
+       tandem proxy --listen [host:]<port> --target <host>:<port> [faults]
 
 Commands:
   echo   WebSocket echo server (text as text, binary as binary); prints "listening <port>"
+  proxy  fault-injection TCP proxy (cuts, latency, bandwidth, black holes); see tandem proxy --help
 
-Options:
+Options (echo):
   --port <n>     port to listen on, 0 for any free port (required)
   --host <host>  interface to listen on (default: all interfaces)
   --deflate      accept permessage-deflate (RFC 7692) with the default options
@@ -109,8 +114,9 @@ const processIo: CliIo = {
  * Runs the CLI. Resolves to the exit code for usage errors and help; for `echo` it resolves to
  * the running server (the process then lives until a signal).
  */
-export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number | WebSocketServer> {
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number | WebSocketServer | FaultProxy> {
   const [command, ...rest] = argv;
+  if (command === 'proxy') return proxyCommand(rest, io);
   if (command === undefined || command === '-h' || command === '--help' || rest.includes('--help') || rest.includes('-h')) {
     (command === undefined ? io.err : io.out)(USAGE);
     return command === undefined ? 2 : 0;
@@ -143,6 +149,12 @@ export async function run(argv: readonly string[]): Promise<void> {
   const result = await main(argv);
   if (typeof result === 'number') {
     process.exitCode = result;
+    return;
+  }
+  if (result instanceof FaultProxy) {
+    const stop = (): void => void result.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     return;
   }
   const shutdown = (): void => {

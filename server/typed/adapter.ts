@@ -1,6 +1,6 @@
 /**
  * Room bookkeeping and broadcast fan-out behind one interface, so that a multi-process adapter
- * (Redis pub/sub, a later issue) can replace the in-memory default without touching the rest
+ * (Redis pub/sub, `tandem/redis`) can replace the in-memory default without touching the rest
  * of the server. The adapter knows peer ids and room names only; it never sees a socket.
  */
 

@@ -13,7 +13,7 @@
  * - The opening handshake: {@link validateUpgradeRequest} / {@link acceptUpgrade} (server),
  *   {@link clientUpgradeHeaders} / {@link checkUpgradeResponse} (client), over lowercase header records.
  *
- * Also: `Connection.wasClean`; `send` defaults to binary; protocol-error close frames carry the
+ * Worth knowing: `Connection.wasClean`; `send` defaults to binary; protocol-error close frames carry the
  * code only; `closing-remote` is transient (the engine echoes a peer's close at once).
  */
 export { Connection } from './connection.js';

@@ -76,6 +76,12 @@ describe('browser bundles', () => {
     // (eventemitter3 alone is ~1.15 KB of it; docs/client.md lists what the rest pays for).
     // The budget sits just above the measured size so any growth is a deliberate decision.
     // +327 B (7,658 → 7,985) for the issue 3 review fixes: connection epoch and in-order async validation, guarded lifecycle emits, attempt/network split.
-    expect(gzipped).toBeLessThanOrEqual(8_027);
+    // +287 B (8,027 → 8,314) for the session resume wire fields and the Conversation's duplicate check
+    // (docs/protocol.md §10); issue 14 brings the whole client, resume included, to ≤ 7 KB.
+    // +131 B (8,023 → 8,154) for issue 9: the `logger` option (an error nobody listens to is still
+    // written once), the failing listener or handler named in it, and the server's handler-table lookup.
+    // +1,650 B for client-side session resume: the src/session blocks it runs on (outbound log,
+    // acknowledger, channel) and client/session.ts. Measured after merging everything: see below.
+    expect(gzipped).toBeLessThanOrEqual(10_200);
   });
 });

@@ -12,6 +12,7 @@ import type { ClientOptions, CloseInfo, StandardSchemaV1, TandemClient } from '.
 import { wsStandIn } from '../helpers/loopback-server.js';
 import type { LoopbackServer, LoopbackServerOptions, ServerFactory } from '../helpers/loopback-server.js';
 import { tandemServer } from '../helpers/tandem-loopback-server.js';
+import { sleep, until } from '../helpers/wait.js';
 
 type Contract = {
   client: {
@@ -42,14 +43,6 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-const until = async (check: () => boolean, ms = 3000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const opened = (c: TandemClient<Contract>) => until(() => c.state === 'open');
 
 function client(url: string, options: ClientOptions<Contract> = {}) {
@@ -155,7 +148,7 @@ describe.each([wsStandIn, tandemServer])('client ⇄ $name over loopback (jsdom 
     expect((await s.peer(0)).auth).toBe('good');
     const bad = client(s.url, { auth: 'bad' });
     await until(() => bad.c.state === 'closed');
-    expect(bad.closes).toEqual([{ code: 4401, reason: 'unauthorized', willReconnect: false }]);
+    expect(bad.closes).toEqual([{ code: 4401, reason: 'unauthorized', willReconnect: false, resuming: false }]);
     await sleep(150); // several backoff periods (20-40 ms): a reconnect would show here
     expect(bad.closes).toHaveLength(1);
     expect(s.connections).toBe(1);
@@ -176,7 +169,7 @@ describe.each([wsStandIn, tandemServer])('client ⇄ $name over loopback (jsdom 
     expect(await sum).toBe(3);
     await until(() => s.events.length === 4);
     expect(s.events.map((e) => (e.payload as { text: string }).text)).toEqual(['one', 'two', 'three', 'after open']);
-    expect(closes[0]).toEqual({ code: 1006, reason: '', willReconnect: true, retryDelay: expect.any(Number) });
+    expect(closes[0]).toEqual({ code: 1006, reason: '', willReconnect: true, resuming: false, retryDelay: expect.any(Number) });
   });
 
   it('reconnects after the server restarts on the same port', async () => {
@@ -200,7 +193,7 @@ describe.each([wsStandIn, tandemServer])('client ⇄ $name over loopback (jsdom 
     forget(first);
     await first.restart();
     await until(() => closes.length === 1);
-    expect(closes[0]).toEqual({ code: 1012, reason: 'server restarting', willReconnect: true, retryDelay: 110 });
+    expect(closes[0]).toEqual({ code: 1012, reason: 'server restarting', willReconnect: true, resuming: false, retryDelay: 110 });
     const second = await server({ port: first.port });
     await second.peer(0);
     await opened(c);
@@ -216,7 +209,7 @@ describe.each([wsStandIn, tandemServer])('client ⇄ $name over loopback (jsdom 
     expect(c.state).toBe('open');
     (await s.peer(0)).pause();
     await until(() => closes.length > 0);
-    expect(closes[0]).toEqual({ code: 4000, reason: 'heartbeat timeout', willReconnect: true, retryDelay: expect.any(Number) });
+    expect(closes[0]).toEqual({ code: 4000, reason: 'heartbeat timeout', willReconnect: true, resuming: false, retryDelay: expect.any(Number) });
     await until(() => s.connections === 2 && c.state === 'open');
   });
 
@@ -230,7 +223,7 @@ describe.each([wsStandIn, tandemServer])('client ⇄ $name over loopback (jsdom 
     await sleep(150);
     expect(s.connections).toBe(1);
     expect(c.state).toBe('closed');
-    expect(closes).toEqual([{ code: 1000, reason: 'done', willReconnect: false }]);
+    expect(closes).toEqual([{ code: 1000, reason: 'done', willReconnect: false, resuming: false }]);
   });
 
   // Tandem's typed server never sends a bad envelope: startRaw gives Tandem's low-level

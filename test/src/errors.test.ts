@@ -32,3 +32,15 @@ describe('errors', () => {
     expect(new StateError('closed').code).toBe('ERR_INVALID_STATE');
   });
 });
+
+describe('the error-code tables of the docs', () => {
+  it('README lists every ErrorCodes and RequestErrorCodes value; docs/protocol.md every error-envelope code', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { RequestErrorCodes } = await import('../../src/requests.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const protocol = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+    const missing = [...Object.values(ErrorCodes), ...Object.values(RequestErrorCodes)].filter((code) => !readme.includes(`\`${code}\``));
+    expect(missing).toEqual([]);
+    expect(Object.values(RequestErrorCodes).filter((code) => !protocol.includes(`| \`${code}\` |`))).toEqual([]);
+  });
+});
