@@ -1,6 +1,7 @@
 /**
  * Counters behind `server.stats()`: plain numbers bumped on the hot path, copied out on demand.
  */
+import type { SessionStats } from './session/resume-stats.js';
 
 /** A snapshot returned by `server.stats()`. */
 export interface ServerStats {
@@ -21,6 +22,8 @@ export interface ServerStats {
   readonly refused: Readonly<Record<number, number>>;
   /** Closed connections by close code, clean closes (1000, 1001, 1012) excluded. */
   readonly errorsByCloseCode: Readonly<Record<number, number>>;
+  /** Session resume: live and suspended sessions, resumes, expiries, overflows, refusals, log bytes. */
+  readonly sessions: SessionStats;
 }
 
 // Codes that end a connection on purpose, not because something went wrong.
@@ -61,7 +64,7 @@ export class StatsCounters {
   }
 
   /** A snapshot including the gauges the server knows. */
-  snapshot(connections: number, rooms: number): ServerStats {
+  snapshot(connections: number, rooms: number): Omit<ServerStats, 'sessions'> {
     return {
       connections,
       rooms,
