@@ -40,10 +40,13 @@ export interface PeerCoreOptions<P extends PeerFacade> {
 }
 
 /**
- * Close codes after which a session does not wait for its client: the connection failed on a
- * protocol violation (RFC 6455 §7.4.1), whichever end saw it. Every other drop suspends.
+ * Close codes after which a session does not wait for its client (docs/protocol.md §10.3): the
+ * client closed on purpose (1000) or went away (1001, a page unloading), or the connection failed
+ * on a protocol violation (RFC 6455 §7.4.1), whichever end saw it. Every other drop suspends: a
+ * cut (1006), no status (1005, how a client drops a link it means to resume), a heartbeat
+ * timeout (4000), the server's liveness sweep.
  */
-const ENDS_SESSION: ReadonlySet<number> = new Set([1002, 1003, 1007, 1008, 1009, 1010]);
+const ENDS_SESSION: ReadonlySet<number> = new Set([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010]);
 
 /** A Peer's state machine. */
 export class PeerCore<P extends PeerFacade> {
@@ -285,13 +288,14 @@ export class PeerCore<P extends PeerFacade> {
     const session = this.#writer.session;
     const dropped = life.kind === 'open' || (life.kind === 'closing' && !life.endsSession);
     if (session !== undefined && dropped && !ENDS_SESSION.has(code)) return suspend(this.#inside, session, code, why);
-    this.#end(code, why);
+    // The client's own 1000/1001: it will not resume, there is no reason to remember.
+    this.#end(code, why, life.kind === 'open' && (code === 1000 || code === 1001) ? 'left' : 'closed');
   }
 
   /** The end of the peer and of its session: `'disconnect'`. */
-  #end(code: number, why: string): void {
+  #end(code: number, why: string, reason: 'closed' | 'left' = 'closed'): void {
     const session = this.#writer.session;
-    if (session !== undefined) this.#host.sessions?.end(session, 'closed'); // a no-op when the registry ended it
+    if (session !== undefined) this.#host.sessions?.end(session, reason); // a no-op when the registry ended it
     this.#detach();
     this.#transition({ kind: 'closed', code, reason: why });
     this.#conversation.requests.rejectAll(new DisconnectedError());

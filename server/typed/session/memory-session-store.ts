@@ -8,7 +8,7 @@ import type { TimerHandle } from '../../../src/scheduler.js';
 import type { SessionEndReason, SessionLookup, SessionStore, SessionStoreContext, SessionStoreFactory } from './session-store.js';
 
 interface Ended {
-  readonly reason: SessionEndReason;
+  readonly reason: Exclude<SessionEndReason, 'left'>;
   readonly forgetAt: number;
 }
 
@@ -44,6 +44,7 @@ export class MemorySessionStore implements SessionStore {
   end(sid: string, reason: SessionEndReason): void {
     const ended = this.#ended;
     ended.delete(sid); // re-inserted at the back: its expiry is now the latest
+    if (reason === 'left') return; // the client will not ask
     ended.set(sid, { reason, forgetAt: this.#context.scheduler.now() + this.#context.window });
     // Bounded: past the cap the oldest reasons go (a late resume then hears `unknown`).
     while (ended.size > this.#context.maxEnded) ended.delete(ended.keys().next().value as string);

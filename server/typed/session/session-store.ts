@@ -11,8 +11,11 @@
  */
 import type { Scheduler } from '../../../src/scheduler.js';
 
-/** Why a session ended, as a late resume attempt is told (a `ResumeFailure`). */
-export type SessionEndReason = 'expired' | 'overflow' | 'closed';
+/**
+ * Why a session ended: what a late resume attempt is told (a `ResumeFailure`), or `left` — the
+ * client closed on purpose (1000/1001) and will not come back, so there is nothing to remember.
+ */
+export type SessionEndReason = 'expired' | 'overflow' | 'closed' | 'left';
 
 /** A session's place in both directions of its conversation (docs/protocol.md §10.2). */
 export interface SessionPositions {
@@ -48,7 +51,7 @@ export type SessionLookup =
   /** The session lives (held by another node: a store shared between nodes returns these). */
   | { readonly kind: 'found'; readonly record: SessionRecord }
   /** The session ended, recently enough to say why. */
-  | { readonly kind: 'ended'; readonly reason: SessionEndReason }
+  | { readonly kind: 'ended'; readonly reason: Exclude<SessionEndReason, 'left'> }
   /** Never heard of it, or forgotten. */
   | { readonly kind: 'missing' };
 
@@ -60,7 +63,8 @@ export interface SessionStore {
   update(sid: string, change: SessionChange): void | Promise<void>;
   /**
    * The session ended (window passed, log overflow, closed on purpose). Forget its record and
-   * remember `reason` for at least the window, so a late resume hears why instead of `unknown`.
+   * remember `reason` for at least the window, so a late resume hears why instead of `unknown`
+   * (`left`: nothing to remember).
    */
   end(sid: string, reason: SessionEndReason): void | Promise<void>;
   /** What the store knows of `sid` (a sid this node does not hold). */

@@ -64,3 +64,17 @@ describe('MemorySessionStore (fake timers)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('MemorySessionStore: a client that left', () => {
+  it('is not remembered (and forgets an older reason): no entry, no timer', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const store = new MemorySessionStore({ scheduler: systemScheduler, window, maxEnded: 3 });
+    store.end('a', 'expired');
+    store.end('a', 'left');
+    store.end('b', 'left');
+    expect(await store.get('a')).toEqual({ kind: 'missing' });
+    expect(store.size).toBe(0);
+    await store.close();
+    vi.useRealTimers();
+  });
+});
