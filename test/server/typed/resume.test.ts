@@ -146,6 +146,32 @@ describe('session resume: a cut connection is invisible', () => {
   });
 });
 
+describe('session resume: which drops suspend (docs/protocol.md §10.3.5)', () => {
+  it('the client’s 1000 or 1001 ends the session at once (`disconnect` with its reason); nothing is remembered', async () => {
+    const { server, port } = await startResumable();
+    for (const code of [1000, 1001]) {
+      const { client, peer, sid } = await connectedPeer(server, port);
+      const disconnected = nextEvent(server, 'disconnect');
+      client.raw.sendClose(code, 'bye');
+      expect(await disconnected).toEqual([peer, 'bye', code]);
+      const late = await ResumeRaw.connect(port, { sid, ack: 0 });
+      expect(late.welcome).toMatchObject({ envelope: { resumed: false, reason: 'unknown' } });
+    }
+    expect(server.stats().sessions).toMatchObject({ suspended: 0, expired: 0 });
+  });
+
+  it('a close without status (1005), a heartbeat timeout (4000) or any other code suspends', async () => {
+    const { server, port } = await startResumable();
+    for (const code of [undefined, 4000, 1011, 3000]) {
+      const { client, peer } = await connectedPeer(server, port);
+      const suspended = nextEvent(server, 'suspend');
+      client.raw.sendClose(code);
+      expect(await suspended).toEqual([peer, `closed with ${code ?? 1005}`, code ?? 1005]);
+    }
+    expect(server.stats().sessions).toMatchObject({ suspended: 4 });
+  });
+});
+
 describe('session resume: refusals say why, and the server says disconnect', () => {
   it('a different identity gets a new session (`identity`); the owner’s session stays resumable', async () => {
     const { server, port } = await startResumable({ authenticateHello: (auth) => (auth as { user: string }).user });
