@@ -12,7 +12,11 @@ export interface ResumeOptions {
   readonly window?: number;
   /** Most envelopes one session keeps unacknowledged; past it the session cannot be resumed. @default 10000 */
   readonly maxBuffered?: number;
-  /** Most bytes one session keeps unacknowledged (as re-sent); past it, as `maxBuffered`. @default 4194304 (4 MiB) */
+  /**
+   * Most bytes one session keeps unacknowledged (as re-sent); past it, as `maxBuffered`. A resume
+   * writes the whole log at once: keep it well below `backpressure.highWaterMark`, or a client
+   * catching up looks like a slow consumer. @default 524288 (512 KiB)
+   */
   readonly maxBufferedBytes?: number;
   /** Most sessions suspended at once; at the cap the oldest one ends (as an overflow). @default 10000 */
   readonly maxSuspended?: number;
@@ -48,8 +52,8 @@ export const RESUME_DEFAULTS = Object.freeze({
   window: 120_000,
   /** @default 10000 */
   maxBuffered: 10_000,
-  /** @default 4194304 */
-  maxBufferedBytes: 4 * 1024 * 1024,
+  /** @default 524288 */
+  maxBufferedBytes: 512 * 1024,
   /** @default 10000 */
   maxSuspended: 10_000,
   /** @default 268435456 */

@@ -5,7 +5,7 @@ import { memorySessionStore } from '../../../../server/typed/session/memory-sess
 describe('resume options', () => {
   it('on by default, with the documented defaults', () => {
     expect(resumePolicy(undefined)).toEqual({ ...RESUME_DEFAULTS, sameIdentity: sameJson, store: memorySessionStore });
-    expect(RESUME_DEFAULTS).toEqual({ window: 120_000, maxBuffered: 10_000, maxBufferedBytes: 4_194_304, maxSuspended: 10_000, maxTotalBufferedBytes: 268_435_456 });
+    expect(RESUME_DEFAULTS).toEqual({ window: 120_000, maxBuffered: 10_000, maxBufferedBytes: 524_288, maxSuspended: 10_000, maxTotalBufferedBytes: 268_435_456 });
     expect(resumePolicy({ window: 5_000 })?.window).toBe(5_000);
   });
 
