@@ -41,5 +41,20 @@ export { BACKPRESSURE_DEFAULTS } from './typed/backpressure.js';
 export type { BackpressureOptions, SlowConsumerPolicy } from './typed/backpressure.js';
 export { LIVENESS_DEFAULTS } from './typed/liveness.js';
 export type { ServerStats } from './typed/server-stats.js';
+// Session resume (docs/typed-server.md "Session resume"): options, stats, the session store seam.
+export { RESUME_DEFAULTS } from './typed/session/resume-options.js';
+export type { ResumeOptions } from './typed/session/resume-options.js';
+export type { SessionStats } from './typed/session/resume-stats.js';
+export { MemorySessionStore, memorySessionStore } from './typed/session/memory-session-store.js';
+export type {
+  SessionChange,
+  SessionEndReason,
+  SessionLookup,
+  SessionPositions,
+  SessionRecord,
+  SessionStore,
+  SessionStoreContext,
+  SessionStoreFactory,
+} from './typed/session/session-store.js';
 export { ConcurrencyLimiter, PerMessageDeflate } from './socket/permessage-deflate.js';
 export type { PerMessageDeflateOptions } from './socket/permessage-deflate.js';
