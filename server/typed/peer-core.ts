@@ -50,7 +50,8 @@ const ENDS_SESSION: ReadonlySet<number> = new Set([1000, 1001, 1002, 1003, 1007,
 
 /** A Peer's state machine. */
 export class PeerCore<P extends PeerFacade> {
-  readonly #options: PeerCoreOptions<P>;
+  /** The options minus the first socket: a session must not keep a connection it outlived. */
+  readonly #options: Omit<PeerCoreOptions<P>, 'socket' | 'identity'>;
   readonly #host: PeerHost<P, PeerSessionHolder>;
   readonly #conversation: Conversation<P>;
   readonly #writer: PeerWriter;
@@ -64,7 +65,7 @@ export class PeerCore<P extends PeerFacade> {
 
   constructor(options: PeerCoreOptions<P>) {
     const host = options.host;
-    this.#options = options;
+    this.#options = { peer: options.peer, host, emitEvent: options.emitEvent, forget: options.forget };
     this.#host = host;
     this.#identity = options.identity;
     const peer = options.peer;
@@ -78,7 +79,9 @@ export class PeerCore<P extends PeerFacade> {
       requestTimeout: host.requestTimeout,
       handlers: host.handlers,
       transmit: (envelope) => void this.#writer.send(envelope, false),
-      onEvent: (name, payload) => callListener((err) => this.#report(err, `listener of "${name}"`), () => options.emitEvent(name, payload)),
+      // Closures here use `this`, never `options`: a closure over it would keep the first socket
+      // alive for as long as the session lives (suspended sessions included).
+      onEvent: (name, payload) => callListener((err) => this.#report(err, `listener of "${name}"`), () => this.#options.emitEvent(name, payload)),
       onError: (error, source) => this.#report(error, source),
     });
     this.#inside = this.#internals();

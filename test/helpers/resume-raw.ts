@@ -23,12 +23,12 @@ export interface ResumeApi {
 
 export type ResumeServer = TandemServer<ResumeApi>;
 
-const open: Array<() => Promise<void> | void> = [];
+const open = new Set<() => Promise<void> | void>();
 
 /** A typed server on 127.0.0.1 port 0 (heartbeat off unless asked) with an `echo` handler. */
 export async function startResumable(options: Omit<ServerOptions<ResumeApi>, 'port' | 'host'> = {}): Promise<{ server: ResumeServer; port: number; errors: unknown[] }> {
   const server = createServer<ResumeApi>({ port: 0, host: '127.0.0.1', heartbeat: false, logger: false, ...options });
-  open.push(() => server.close({ timeout: 200 }));
+  open.add(() => server.close({ timeout: 200 }));
   const errors: unknown[] = [];
   server.on('error', (err) => void errors.push(err));
   server.handle('echo', (payload) => payload);
@@ -38,7 +38,9 @@ export async function startResumable(options: Omit<ServerOptions<ResumeApi>, 'po
 
 /** Closes every client and server started here (servers last). */
 export async function closeResumable(): Promise<void> {
-  for (const task of open.splice(0).reverse()) await task();
+  const tasks = [...open].reverse();
+  open.clear();
+  for (const task of tasks) await task();
 }
 
 /** What arrived: an envelope (text frame, parsed), or the close frame's code and reason. */
@@ -58,15 +60,17 @@ export class ResumeRaw {
   readonly raw: RawClient;
   /** The last seq this client gave an envelope. */
   sent = 0;
+  readonly #cleanup: () => void;
 
   private constructor(raw: RawClient) {
     this.raw = raw;
+    this.#cleanup = () => raw.destroy();
+    open.add(this.#cleanup);
   }
 
   /** Connects and sends the hello; resolves with the client and whatever answered the hello. */
   static async connect(port: number, hello: ResumeHello = {}): Promise<{ client: ResumeRaw; welcome: Arrival }> {
     const raw = await RawClient.connect(port);
-    open.push(() => raw.destroy());
     const client = new ResumeRaw(raw);
     const envelope: Record<string, unknown> = { v: 1, type: 'hello' };
     if (hello.auth !== undefined) envelope['auth'] = hello.auth;
@@ -107,6 +111,7 @@ export class ResumeRaw {
 
   /** Cuts the TCP connection without a close frame (a pulled cable, as far as the server knows). */
   cut(): Promise<void> {
+    open.delete(this.#cleanup); // nothing left to clean up: the test holds no reference to it
     this.raw.destroy();
     return this.raw.closed;
   }
