@@ -59,6 +59,31 @@ describe('session resume through faults', () => {
     expect(server.peers.size).toBe(1);
   });
 
+  it('with permessage-deflate: 20 cuts, nothing lost or duplicated (shared broadcast frames go out uncompressed beside compressed sends)', async () => {
+    const { server, port, tocks } = await startE2eServer({ perMessageDeflate: { threshold: 0 } });
+    const proxy = await startProxy(port);
+    const c = startE2eClient(proxy.port);
+    let resumes = 0;
+    server.on('resume', () => (resumes += 1));
+    await until(() => c.client.state === 'open' && server.peers.size === 1);
+    const [peer] = [...server.peers.values()] as [E2ePeer];
+    let sentTicks = 0;
+    let sentTocks = 0;
+    // broadcasts (shared frames) and direct sends (compressed) interleaved
+    timers.push(setInterval(() => (++sentTicks % 2 === 0 ? server.to('room').emit('tick', sentTicks) : peer.emit('tick', sentTicks)), 1));
+    timers.push(setInterval(() => c.client.emit('tock', ++sentTocks), 2));
+    for (let cut = 1; cut <= 20; cut++) {
+      await sleep(15 + ((cut * 7) % 30));
+      proxy.cutAll();
+      await until(() => resumes === cut, 5000, `resume ${cut}`);
+    }
+    for (const t of timers.splice(0)) clearInterval(t);
+    await until(() => c.ticks.length >= sentTicks && tocks.get(peer)!.length >= sentTocks, 5000, 'delivery');
+    expect(c.ticks).toEqual(range(sentTicks));
+    expect(tocks.get(peer)).toEqual(range(sentTocks));
+    expect(c.errors).toEqual([]);
+  });
+
   it('window passed: `disconnect` (session expired) on the server, `open { resumed: false, reason: "expired" }` on the client', async () => {
     const { server, port } = await startE2eServer({ resume: { window: 200 } });
     const events = record(server);

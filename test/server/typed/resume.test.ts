@@ -4,6 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Peer } from '../../../server/typed/peer.js';
+import { jsonCodec } from '../../../src/codec.js';
+import type { Codec } from '../../../src/codec.js';
 import { ResumeRaw, closeResumable, nextEvent, startResumable } from '../../helpers/resume-raw.js';
 import type { ResumeApi } from '../../helpers/resume-raw.js';
 
@@ -375,5 +377,32 @@ describe('session resume: hostile attempts have defined outcomes and disturb no 
     expect(server.peers.size).toBe(2);
     expect(server.stats().sessions).toMatchObject({ live: 2, suspended: 0, resumed: 25 });
     await check();
+  });
+});
+
+describe('session resume: broadcasts in every encoding', () => {
+  it('a binary broadcast (docs/protocol.md §5) gets its seq and a rebuilt header; the attachment is intact', async () => {
+    const { server, port } = await startResumable();
+    const { client } = await connectedPeer(server, port);
+    (server as unknown as { emit(name: string, payload: unknown): number }).emit('tick', new Uint8Array([1, 2, 255]));
+    const frame = await client.raw.next();
+    expect(frame!.opcode).toBe(2);
+    const json = '{"seq":1,"v":1,"type":"event","name":"tick","payload":{"$bin":0},"bin":[3]}';
+    expect(Buffer.compare(frame!.payload, Buffer.concat([Buffer.from([1, 0, 0, 0, json.length]), Buffer.from(json), Buffer.from([1, 2, 255])]))).toBe(0);
+    expect(jsonCodec.decode(new Uint8Array(frame!.payload))).toEqual({ seq: 1, v: 1, type: 'event', name: 'tick', payload: new Uint8Array([1, 2, 255]) });
+  });
+
+  it('another codec: each recipient numbers and encodes its own copy of the broadcast', async () => {
+    const codec: Codec = { name: 'json-copy', encode: (e) => jsonCodec.encode(e), decode: (d) => jsonCodec.decode(d) };
+    const { server, port } = await startResumable({ codec });
+    const a = await connectedPeer(server, port);
+    const b = await connectedPeer(server, port);
+    a.peer.emit('tick', { n: 0 }); // a is one ahead of b
+    server.emit('tick', { n: 1 });
+    expect(await a.client.envelopes(2)).toEqual([
+      { v: 1, type: 'event', name: 'tick', payload: { n: 0 }, seq: 1 },
+      { v: 1, type: 'event', name: 'tick', payload: { n: 1 }, seq: 2 },
+    ]);
+    expect(await b.client.envelopes(1)).toEqual([{ v: 1, type: 'event', name: 'tick', payload: { n: 1 }, seq: 1 }]);
   });
 });
