@@ -11,6 +11,8 @@ import type { TandemServer } from '../../server/typed/server.js';
 import type { ServerOptions } from '../../server/typed/server-options.js';
 import { RawClient, closeCodeOf } from './raw-client.js';
 import type { Frame } from './raw-client.js';
+import type { Peer } from '../../server/typed/peer.js';
+import { expect } from 'vitest';
 
 /** The contract of resume tests: requests both ways, events both ways. */
 export interface ResumeApi {
@@ -22,6 +24,9 @@ export interface ResumeApi {
 }
 
 export type ResumeServer = TandemServer<ResumeApi>;
+
+/** The shape of a sid the server mints (30 base64url characters). */
+export const SID = /^[A-Za-z0-9_-]{30}$/;
 
 const open = new Set<() => Promise<void> | void>();
 
@@ -126,4 +131,13 @@ function arrival(frame: Frame): Arrival {
 /** Resolves with the arguments of the next `event` of `server`. */
 export function nextEvent(server: ResumeServer, event: 'suspend' | 'resume' | 'disconnect' | 'connection'): Promise<unknown[]> {
   return new Promise((resolve) => (server as unknown as { once(e: string, l: (...args: unknown[]) => void): void }).once(event, (...args) => resolve(args)));
+}
+
+/** A resuming client's first connection: the welcome of a new session checked, its peer and sid. */
+export async function connectedPeer(server: ResumeServer, port: number, hello: ResumeHello = {}): Promise<{ client: ResumeRaw; peer: Peer<ResumeApi>; sid: string }> {
+  const connection = nextEvent(server, 'connection');
+  const { client, welcome } = await ResumeRaw.connect(port, hello);
+  const [peer] = (await connection) as [Peer<ResumeApi>];
+  expect(welcome).toEqual({ envelope: { v: 1, type: 'welcome', sid: expect.stringMatching(SID), resumed: false, ack: 0 } });
+  return { client, peer, sid: (welcome as { envelope: { sid: string } }).envelope.sid };
 }
