@@ -7,9 +7,7 @@ import { jsonCodec } from '../../../src/codec.js';
 import type { Codec } from '../../../src/codec.js';
 import { ResumeRaw, SID, closeResumable, connectedPeer, nextEvent, startResumable } from '../../helpers/resume-raw.js';
 
-
 afterEach(closeResumable);
-
 
 describe('session resume: negotiation and numbering', () => {
   it('a v1 hello gets the plain welcome and unnumbered envelopes (resume is on by default)', async () => {
