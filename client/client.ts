@@ -204,7 +204,8 @@ export class TandemClient<C extends ContractShape = ContractShape> {
         return this.#retryNow();
       case 'connecting':
       case 'open':
-        this.#transition(this.#attempt(0, this.#session.unlink() ? 'open' : 'reconnecting'), CloseCodes.NormalClosure, 'reconnect');
+        // Dropped without a status code: a 1000 would tell the server the session is over (§10.3).
+        this.#transition(this.#attempt(0, this.#session.unlink() ? 'open' : 'reconnecting'));
         return;
       default: {
         return assertNever(s);

@@ -284,7 +284,8 @@ describe('close() and reconnect()', () => {
     FakeWebSocket.last.accept();
     client.reconnect();
     await settle();
-    expect(FakeWebSocket.instances[1]!.closedWith).toEqual({ code: 1000, reason: 'reconnect' });
+    // no status code: a 1000 would end the server's session (docs/protocol.md §10.3)
+    expect(FakeWebSocket.instances[1]!.closedWith).toEqual({ code: undefined, reason: undefined });
     expect(FakeWebSocket.instances).toHaveLength(3);
     expect(client.state).toBe('reconnecting');
   });
