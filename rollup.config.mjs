@@ -45,7 +45,8 @@ const cjsDeclarations = () => ({
       this.emitFile({
         type: 'asset',
         fileName: file.fileName.replace(/\.d\.ts$/, '.d.cts'),
-        source: file.code.replace(/(from\s+['"])(\.{1,2}\/[^'"]+)\.js(['"])/g, '$1$2.cjs$3'),
+        // `from './x.js'` and bare side-effect imports (`import './x.js'`) alike.
+        source: file.code.replace(/((?:from|import)\s+['"])(\.{1,2}\/[^'"]+)\.js(['"])/g, '$1$2.cjs$3'),
       });
     }
   },

@@ -77,7 +77,7 @@ export class PeerWriter {
     // Without a connection only numbered, non-volatile envelopes are worth keeping.
     if (mode === 'log' && (!numbered || volatile)) return false;
     if (mode !== 'log' && !this.#admits(volatile)) return false;
-    return numbered ? this.#sendNumbered(session, envelope, mode) : this.#write(this.#options.host.codec.encode(envelope));
+    return numbered ? this.#sendNumbered(session, envelope, mode) : this.#write(this.#options.host.codec.encode(envelope), envelope.type);
   }
 
   /** Write (or log) a broadcast: its shared frame; false when neither. */
@@ -107,7 +107,7 @@ export class PeerWriter {
 
   /** A standalone acknowledgement (only while a connection carries the session). */
   ack(seq: number): void {
-    if (this.#options.mode() === 'open') this.#write(this.#options.host.codec.encode(ackEnvelope(seq)));
+    if (this.#options.mode() === 'open') this.#write(this.#options.host.codec.encode(ackEnvelope(seq)), 'ack');
   }
 
   /**
@@ -130,9 +130,9 @@ export class PeerWriter {
     return true;
   }
 
-  #write(data: string | Uint8Array): boolean {
+  #write(data: string | Uint8Array, kind: string): boolean {
     this.#options.socket()!.send(data);
-    this.#options.host.stats.sent(byteLength(data));
+    this.#options.host.stats.sent(byteLength(data), 1, kind);
     this.#options.checkSlow();
     return true;
   }

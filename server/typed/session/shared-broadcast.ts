@@ -20,7 +20,8 @@ export function sessionBroadcast(message: BroadcastMessage, codec: Codec): Sessi
   let made = known.get(message);
   if (made === undefined) {
     made =
-      codec === jsonCodec
+      // By name: the server wraps its codec (metrics, debug trace) without changing the bytes.
+      codec.name === jsonCodec.name
         ? { kind: 'shared', body: new SharedBody(message.data) }
         : { kind: 'envelope', envelope: codec.decode(message.data) as SequencedEnvelope };
     known.set(message, made);
