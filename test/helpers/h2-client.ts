@@ -55,16 +55,16 @@ export function extendedConnect(session: ClientHttp2Session, path = '/', headers
 }
 
 /** How the server answered a stream: its response headers, or the RST_STREAM code that ended it. */
-export type H2Answer = { readonly status: number; readonly headers: IncomingHttpHeaders; readonly body: Promise<string> } | { readonly status: undefined; readonly rstCode: number };
+export type H2Answer = { readonly status: number; readonly headers: IncomingHttpHeaders; readonly body: () => Promise<string> } | { readonly status: undefined; readonly rstCode: number };
 
-/** Waits for the server's answer to `stream` (the body is read only when a test awaits it). */
+/** Waits for the server's answer to `stream` (the body is read only when a test calls `body()`). */
 export function answer(stream: ClientHttp2Stream): Promise<H2Answer> {
   return new Promise((resolve) => {
     const onClose = (): void => resolve({ status: undefined, rstCode: stream.rstCode ?? -1 });
     stream.once('close', onClose);
     stream.once('response', (headers: IncomingHttpHeaders) => {
       stream.off('close', onClose);
-      const body = (async () => {
+      const body = async (): Promise<string> => {
         let text = '';
         try {
           for await (const chunk of stream) text += (chunk as Buffer).toString('utf8');
@@ -72,7 +72,7 @@ export function answer(stream: ClientHttp2Stream): Promise<H2Answer> {
           // reset mid-body: what arrived is the body
         }
         return text;
-      })();
+      };
       resolve({ status: Number(headers[':status']), headers, body });
     });
   });

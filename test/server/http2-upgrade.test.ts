@@ -79,7 +79,7 @@ describe('extended CONNECT: the handshake', () => {
       wss.on('connection', () => expect.fail('no connection may open'));
       const answered = await answer(extendedConnect(await session(port), '/', { origin: 'https://example.com', ...headers }));
       if (answered.status === undefined) throw new Error(`reset ${answered.rstCode}`);
-      expect([answered.status, await answered.body]).toEqual([status, reason]);
+      expect([answered.status, await answered.body()]).toEqual([status, reason]);
       if (status === 426) expect(answered.headers['sec-websocket-version']).toBe('13');
       expect(refused.map((r) => r.status)).toEqual([status]);
     });
@@ -90,7 +90,7 @@ describe('extended CONNECT: the handshake', () => {
     const s = await session(port);
     const wrong = await answer(extendedConnect(s, '/other'));
     if (wrong.status === undefined) throw new Error('reset');
-    expect([wrong.status, await wrong.body]).toEqual([404, 'Unknown path']);
+    expect([wrong.status, await wrong.body()]).toEqual([404, 'Unknown path']);
     const right = await answer(extendedConnect(s, '/ws?x=1'));
     expect(right.status).toBe(200);
   });
@@ -139,7 +139,7 @@ describe('extended CONNECT: the handshake', () => {
     const answered = await answer(extendedConnect(before, '/'));
     if (answered.status === undefined) throw new Error('reset');
     // RFC 8441 §3: the setting cannot be withdrawn within a session, so its CONNECTs still get an answer.
-    expect([answered.status, await answered.body]).toEqual([503, 'No WebSocket server attached']);
+    expect([answered.status, await answered.body()]).toEqual([503, 'No WebSocket server attached']);
     const after = await session(port);
     expect(after.remoteSettings.enableConnectProtocol).toBe(false);
     await closeH2(before);
@@ -160,7 +160,7 @@ describe('extended CONNECT: the handshake', () => {
     expect(s.remoteSettings.enableConnectProtocol).toBe(true);
     const page = await answer(s.request({ ':path': '/' }));
     if (page.status === undefined) throw new Error('reset');
-    expect([page.status, await page.body]).toEqual([200, 'page']);
+    expect([page.status, await page.body()]).toEqual([200, 'page']);
     const client = await H2EngineClient.open(s, '/ws');
     client.send('over h2');
     await client.waitForMessages(1);
