@@ -17,6 +17,7 @@ import type { Duplex } from 'node:stream';
 import { isSafeHeaderValue } from '../../src/rfc6455/http-headers.js';
 import { isToken } from '../../src/rfc6455/http-token.js';
 import { acceptUpgrade } from '../../src/rfc6455/upgrade.js';
+import { abortTransport } from './abort-transport.js';
 import { isRefusal, negotiate, refusal, sha1Base64 } from './handshake.js';
 import type { HandshakeAccepted, HandshakeOptions, HandshakeRefusal } from './handshake.js';
 
@@ -126,7 +127,7 @@ function isExtendedConnect(headers: IncomingHttpHeaders): boolean {
 }
 
 function destroyStream(stream: ServerHttp2Stream): void {
-  stream.destroy();
+  abortTransport(stream);
 }
 
 /** The extended CONNECT routing of one HTTP/2 server (shared by the WebSocket servers on it). */

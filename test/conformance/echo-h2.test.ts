@@ -4,7 +4,6 @@
  * HTTP/2 session to the echo server's TLS port. "The server closes the TCP connection" reads
  * "the server ends its stream" here (RFC 8441 §5: the stream is the WebSocket's connection).
  */
-import { once } from 'node:events';
 import type { ClientHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -19,7 +18,7 @@ let port = 0;
 let session: ClientHttp2Session;
 beforeAll(async () => {
   const wss = track(new WebSocketServer({ port: 0, host: '127.0.0.1', tls: testCertificate() }));
-  await once(wss, 'listening');
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   echo(wss);
   port = (wss.address() as AddressInfo).port;
   session = await connectH2(port);
