@@ -4,7 +4,7 @@
  * micro-benchmarks; then docs/performance.md is regenerated.
  *
  * Usage: node bench/run.mjs [--quick] [--servers tandem,ws,raw] [--workloads id,id] [--no-micro]
- *        [--out docs/performance.md]        (`npm run bench` builds dist/ first)
+ *        [--out docs/performance.md] [--no-cluster]   (`npm run bench` builds dist/ first)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { runLoad, SERVERS, startServer, tandemMissing } from './server-process.m
 import { IDLE_CONNS, jobFor, MODES, timeoutFor, WORKLOADS } from './workloads.mjs';
 
 const ROOT = new URL('..', import.meta.url);
-const MICRO = ['frame-parser', 'mask', 'utf8', 'frame-writer'];
+const MICRO = ['frame-parser', 'mask', 'utf8', 'frame-writer', 'node-client'];
 const REEXEC_FLAG = 'TANDEM_BENCH_RAISED_NOFILE';
 /** Descriptors each side needs beyond the idle connections themselves. */
 const FD_HEADROOM = 256;
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     servers: { type: 'string' },
     workloads: { type: 'string' },
     'no-micro': { type: 'boolean', default: false },
+    'no-cluster': { type: 'boolean', default: false },
     out: { type: 'string', default: 'docs/performance.md' },
   },
 });
@@ -48,7 +49,9 @@ run.meta.durationSec = Math.round((Date.now() - started) / 1000);
 mkdirSync(new URL('bench/results/', ROOT), { recursive: true });
 const stamp = run.meta.date.replace(/[:.]/g, '-');
 writeFileSync(new URL(`bench/results/${stamp}-${modeName}.json`, ROOT), JSON.stringify(run, null, 2));
-const markdown = renderResults(run);
+// Cross-node fan-out through Redis (issue 11): its own script, its own redis-server and nodes.
+const cluster = args['no-cluster'] ? '' : spawnSync(process.execPath, ['bench/cluster-fanout.mjs', ...(args.quick ? ['--rounds', '1', '--measure', '1500'] : ['--rounds', '3'])], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).stdout;
+const markdown = renderResults(run) + (cluster ?? '');
 writePerformanceDoc(new URL(args.out, ROOT), markdown, skeleton);
 process.stdout.write(`${markdown}\n`);
 log(`done in ${run.meta.durationSec} s; wrote ${args.out} and bench/results/${stamp}-${modeName}.json`);
@@ -115,7 +118,10 @@ async function measureWorkload(workload) {
 async function measureOnce(workload, server, round) {
   let handle;
   try {
-    handle = await startServer(workload.argv ? { ...server, argv: workload.argv[server.id] } : server);
+    const argv = workload.argv?.[server.id] ?? server.argv;
+    // Idle memory is read after forced GCs: every server gets the same preloaded hook (no code change).
+    const gcHook = workload.kind === 'idle' ? ['--expose-gc', '--require', './bench/servers/gc-hook.cjs'] : [];
+    handle = await startServer({ ...server, argv: [...gcHook, ...argv] });
     const target = { host: '127.0.0.1', port: handle.port, protocol: server.protocol };
     const job = jobFor(workload, mode, target, handle.pid);
     const result = await runLoad(job, timeoutFor(job));
@@ -130,7 +136,10 @@ async function measureOnce(workload, server, round) {
 }
 
 function headline(r) {
-  if (r.bytesPerConn !== undefined) return `${(r.bytesPerConn / 1024).toFixed(2)} KiB/conn over ${r.conns}`;
+  if (r.bytesPerConn !== undefined) {
+    const marginal = r.marginalBytesPerConn === null ? '' : `, marginal ${(r.marginalBytesPerConn / 1024).toFixed(2)} KiB/conn up to ${r.conns}`;
+    return `${(r.bytesPerConn / 1024).toFixed(2)} KiB/conn at ${r.comparedAt}${marginal}`;
+  }
   return `${Math.round(r.opsPerSec)}/s, ${r.serverCpuPerMillion?.toFixed(2)} CPU-s/1M, server ${r.serverCpuPct.toFixed(0)}%, loadgen ${r.loadgenCpuPct.toFixed(0)}%`;
 }
 

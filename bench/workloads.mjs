@@ -8,11 +8,16 @@
 /** Rounds and windows per mode. Every round measures every server once per workload. */
 export const MODES = Object.freeze({
   quick: { rounds: 2, idleRounds: 1, echoWarmupMs: 300, echoMeasureMs: 700, handshakeWarmupMs: 200, handshakeMeasureMs: 800, idleSettleMs: 300 },
-  full: { rounds: 5, idleRounds: 3, echoWarmupMs: 1000, echoMeasureMs: 2500, handshakeWarmupMs: 500, handshakeMeasureMs: 2000, idleSettleMs: 1000 },
+  // Idle: 5 rounds, 1.5 s after every forced GC; handshakes: 1 s of warm-up (JIT), 3 s windows.
+  full: { rounds: 5, idleRounds: 5, echoWarmupMs: 1000, echoMeasureMs: 2500, handshakeWarmupMs: 1000, handshakeMeasureMs: 3000, idleSettleMs: 1500 },
 });
 
 /** Idle connections held open at once; each process needs this many file descriptors and more. */
 export const IDLE_CONNS = 5000;
+/** Where the idle workload reads RSS on its way to IDLE_CONNS (3,000: the outside measurement's N). */
+export const IDLE_STEPS = Object.freeze([1000, 3000]);
+/** Offered load of the paced handshake workload: below every server's saturation on 2 cores. */
+export const PACED_HANDSHAKES_PER_SEC = 2000;
 
 /**
  * @typedef {{ id: string, title: string, kind: 'echo' | 'idle' | 'handshake' | 'fanout' | 'deflate' | 'pending',
@@ -27,8 +32,14 @@ export const WORKLOADS = Object.freeze([
   { id: 'echo-1k-binary', title: '1 KiB binary echo (64 × 16)', kind: 'echo', params: { size: 1024, text: false, conns: 64, inflight: 16 } },
   { id: 'echo-64k-binary', title: '64 KiB binary echo (8 × 4)', kind: 'echo', params: { size: 64 * 1024, text: false, conns: 8, inflight: 4 } },
   { id: 'echo-1m-binary', title: '1 MiB binary echo (2 × 2)', kind: 'echo', params: { size: 1024 * 1024, text: false, conns: 2, inflight: 2 } },
-  { id: 'idle', title: `${IDLE_CONNS} idle connections`, kind: 'idle', params: { conns: IDLE_CONNS } },
+  { id: 'idle', title: `${IDLE_CONNS} idle connections`, kind: 'idle', params: { conns: IDLE_CONNS, steps: IDLE_STEPS } },
   { id: 'handshakes', title: 'handshakes (connect, upgrade, one echo, close; 16 at a time)', kind: 'handshake', params: { concurrency: 16 } },
+  {
+    id: 'handshakes-paced',
+    title: `handshakes at a fixed ${PACED_HANDSHAKES_PER_SEC.toLocaleString('en-US')}/s (same life, 16 at most at a time)`,
+    kind: 'handshake',
+    params: { concurrency: 16, rate: PACED_HANDSHAKES_PER_SEC },
+  },
   {
     id: 'fanout',
     title: 'broadcast fan-out: a 128 B event to 1,000 peers (typed layer, 32 broadcasts in flight)',
@@ -64,7 +75,8 @@ export function jobFor(workload, mode, target, serverPid) {
     case 'echo':
       return { kind: 'echo', ...base, warmupMs: mode.echoWarmupMs, measureMs: mode.echoMeasureMs };
     case 'idle':
-      return { kind: 'idle', ...base, settleMs: mode.idleSettleMs };
+      // The server runs with bench/servers/gc-hook.cjs (run.mjs: `gcHook`), so it can be told to collect.
+      return { kind: 'idle', ...base, settleMs: mode.idleSettleMs, gc: true };
     case 'handshake':
       return { kind: 'handshake', ...base, warmupMs: mode.handshakeWarmupMs, measureMs: mode.handshakeMeasureMs };
     case 'fanout':
@@ -80,5 +92,5 @@ export function jobFor(workload, mode, target, serverPid) {
 
 /** Upper bound on one measurement's wall time, for the watchdog. */
 export function timeoutFor(job) {
-  return 60_000 + (job.warmupMs ?? 0) + (job.measureMs ?? 0) + 2 * (job.settleMs ?? 0);
+  return 60_000 + (job.warmupMs ?? 0) + (job.measureMs ?? 0) + 5 * (job.settleMs ?? 0);
 }

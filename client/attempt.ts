@@ -6,6 +6,8 @@
  */
 import type { UrlSource } from './options.js';
 import { Transport } from './transport.js';
+import { webSocketUrl } from './validate-options.js';
+import type { ConnectionError } from './connection-error.js';
 import type { WebSocketConstructor } from './transport.js';
 
 /** Where and how an attempt connects. */
@@ -24,12 +26,14 @@ export type AttemptFailure = 'url or auth failed' | 'invalid url';
 export interface AttemptEvents {
   /** Is the attempt still wanted? A stale attempt creates no socket and reports nothing. */
   isCurrent(): boolean;
+  /** The URL this attempt connects to (for error reports). */
+  onUrl(url: string): void;
   /** The socket exists (still CONNECTING). */
   onSocket(socket: Transport): void;
   /** The socket opened: send the hello with `credentials`. */
   onOpen(socket: Transport, credentials: unknown): void;
   onMessage(socket: Transport, data: string | Uint8Array): void;
-  onClose(socket: Transport, code: number, reason: string): void;
+  onClose(socket: Transport, code: number, reason: string, error: unknown): void;
   /** The attempt failed before it had a socket. */
   onFailed(error: unknown, reason: AttemptFailure): void;
 }
@@ -46,13 +50,15 @@ export function startAttempt(source: AttemptSource, events: AttemptEvents): void
       if (!events.isCurrent()) return;
       let socket: Transport;
       try {
-        socket = new Transport(source.WebSocket, String(href), source.protocols, {
+        const url = webSocketUrl(href);
+        events.onUrl(url);
+        socket = new Transport(source.WebSocket, url, source.protocols, {
           onOpen: () => events.onOpen(socket, credentials),
           onMessage: (data) => events.onMessage(socket, data),
-          onClose: (code, reason) => events.onClose(socket, code, reason),
+          onClose: (code, reason, error) => events.onClose(socket, code, reason, error),
         });
       } catch (err) {
-        // The constructor refused the URL (SyntaxError): a failed attempt like any other.
+        // Not a ws(s) URL (ERR_INVALID_URL), or the constructor refused it: a failed attempt.
         return events.onFailed(err, 'invalid url');
       }
       events.onSocket(socket);

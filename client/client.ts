@@ -1,6 +1,7 @@
 /**
  * The browser client's lifecycle: one typed conversation kept alive across connections. This file
- * is the state machine (connecting → open → waiting → connecting …, or closed for good) and the
+ * is the state machine (connecting → open → waiting → connecting …, open → connecting while a
+ * resumable session replaces its link, or closed for good) and the
  * sending rules; attempts (URL, auth, socket) live in attempt.ts, browser network hints in
  * network.ts. Each lifecycle variant owns its timers and socket, released in `#transition`, and
  * user listeners run only after a state change is complete, guarded so they cannot derail it.
@@ -9,11 +10,14 @@ import { EventEmitter } from 'eventemitter3';
 import { attemptAfterUptime, backoffPolicy } from '../src/backoff.js';
 import type { BackoffPolicy } from '../src/backoff.js';
 import { CloseCodes } from '../src/close-codes.js';
-import type { ContractShape, EventHandler, EventName, EventMap, PayloadArgs, RequestHandler, RequestMap, RequestName, RequestPayload, ResponsePayload } from '../src/contract.js';
+import type { ContractShape, EventHandler, EventName, EventMap, JsonPayload, PayloadArgs, RequestHandler, RequestMap, RequestName, RequestPayload, ResponsePayload } from '../src/contract.js';
 import { Conversation } from '../src/conversation.js';
-import { eventEnvelope, helloEnvelope } from '../src/envelope.js';
-import type { Envelope } from '../src/envelope.js';
-import { StateError } from '../src/errors.js';
+import { ackEnvelope, eventEnvelope } from '../src/envelope.js';
+import type { Envelope, SequencedEnvelope, WelcomeEnvelope } from '../src/envelope.js';
+import { ErrorCodes, StateError, TandemTypeError, asError } from '../src/errors.js';
+import { callListener } from '../src/call-listener.js';
+import { loggerFrom } from '../src/logger.js';
+import type { Logger } from '../src/logger.js';
 import { HEARTBEAT_DEFAULTS, HeartbeatMonitor, pingEnvelope } from '../src/heartbeat.js';
 import type { HeartbeatPolicy } from '../src/heartbeat.js';
 import { DisconnectedError } from '../src/requests.js';
@@ -26,26 +30,29 @@ import { browserCloseCode, checkCloseArgs } from './browser-close.js';
 import type { AttemptSource } from './attempt.js';
 import { watchNetwork } from './network.js';
 import type { NetworkWatch } from './network.js';
-import { CLIENT_DEFAULTS } from './options.js';
+import { CLIENT_DEFAULTS, closeInfo } from './options.js';
 import type { ClientOptions, ClientState, LifecycleEvents, UrlSource } from './options.js';
-import { OfflineQueue } from './queue.js';
 import { decideReconnect } from './reconnect.js';
 import type { ReconnectDecision } from './reconnect.js';
+import { ClientSession } from './session.js';
 import type { Transport, WebSocketConstructor } from './transport.js';
 import { assertNever } from '../src/assert-never.js';
+import { checkUrlSource, validateClientOptions } from './validate-options.js';
+import { closeReason, connectTimeoutError } from './connection-error.js';
+import { clientTrace, lifecycleLine, wireCodec } from './trace.js';
 
 /** The lifecycle: each variant owns its resources, released by `#transition` when it is left. */
 type Lifecycle =
-  | { kind: 'connecting'; attempt: number; retrying: boolean; socket: Transport | undefined; connectTimer: TimerHandle }
+  // `shown`: the public state meanwhile ('open' while a resumable session's link is replaced).
+  | { kind: 'connecting'; attempt: number; shown: ClientState; socket: Transport | undefined; connectTimer: TimerHandle; url?: string }
   | { kind: 'open'; attempt: number; socket: Transport; heartbeat: HeartbeatMonitor | undefined; openedAt: number }
   | { kind: 'waiting'; attempt: number; retryTimer: TimerHandle | undefined }
   | { kind: 'closed'; code: number; reason: string };
 
 type Linked = Extract<Lifecycle, { kind: 'connecting' | 'open' }>;
-type Queued = { envelope: Envelope; data: string | Uint8Array };
 
 /** Request arguments: the payload (optional when the contract allows undefined), then options. */
-export type RequestArgs<P> = undefined extends P ? [payload?: P, options?: RequestOptions] : [payload: P, options?: RequestOptions];
+export type RequestArgs<P> = undefined extends P ? [payload?: JsonPayload<P>, options?: RequestOptions] : [payload: JsonPayload<P>, options?: RequestOptions];
 
 /**
  * The browser client: one typed conversation kept alive across reconnects.
@@ -56,7 +63,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   readonly lifecycle = new EventEmitter<LifecycleEvents>();
   readonly #events = new EventEmitter();
   readonly #conversation: Conversation;
-  readonly #queue: OfflineQueue<Queued>;
+  readonly #session: ClientSession;
   readonly #network: NetworkWatch;
   readonly #source: AttemptSource;
   readonly #options: ClientOptions<C>;
@@ -64,35 +71,45 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   readonly #random: () => number;
   readonly #backoff: BackoffPolicy;
   readonly #heartbeat: HeartbeatPolicy | undefined;
+  readonly #logger: Logger | undefined;
+  readonly #trace = clientTrace('tandem:client');
   #state: Lifecycle;
 
   constructor(url: UrlSource, options: ClientOptions<C> = {}) {
+    validateClientOptions(options);
+    checkUrlSource(url);
     const WebSocketCtor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (WebSocketCtor === undefined) throw new TypeError('no global WebSocket: pass the `WebSocket` option');
+    if (WebSocketCtor === undefined) throw new TandemTypeError(ErrorCodes.InvalidArgument, 'createClient: no global WebSocket: pass the `WebSocket` option');
     this.#source = { url, auth: options.auth, WebSocket: WebSocketCtor, protocols: options.protocols };
     this.#options = options;
     this.#scheduler = options.scheduler ?? systemScheduler;
     this.#random = options.random ?? Math.random;
     this.#backoff = backoffPolicy(options.reconnect || {});
     this.#heartbeat = options.heartbeat === false ? undefined : { ...HEARTBEAT_DEFAULTS, ...options.heartbeat };
-    this.#queue = new OfflineQueue(options.maxQueued ?? CLIENT_DEFAULTS.maxQueued);
+    this.#logger = loggerFrom(options.logger);
     this.#conversation = new Conversation<void>({
       side: 'client',
       context: undefined,
       scheduler: this.#scheduler,
       schemas: options.schemas as ContractDefinition | undefined,
-      codec: options.codec,
+      codec: wireCodec(options.codec),
       requestTimeout: options.requestTimeout,
       transmit: (envelope) => this.#reply(envelope),
       // A listener's exception is the application's: reported, never a protocol error.
-      onEvent: (name, payload) => this.#guard(() => this.#events.emit(name, payload)),
-      onError: (error) => this.#report(error),
+      onEvent: (name, payload) => callListener((err) => this.#report(err, `listener of "${name}"`), () => this.#events.emit(name, payload)),
+      onError: (error, source) => this.#report(error, source),
+    });
+    this.#session = new ClientSession(this.#conversation, {
+      maxQueued: options.maxQueued ?? CLIENT_DEFAULTS.maxQueued,
+      resume: options.resume !== false,
+      scheduler: this.#scheduler,
+      sendAck: (seq) => this.#reply(ackEnvelope(seq)),
     });
     this.#network = watchNetwork(options.network, {
       online: () => this.#retryNow(), // retry at once when the network returns
       offline: () => this.#pauseRetries(),
     });
-    this.#state = this.#attempt(0, false);
+    this.#state = this.#attempt(0, 'connecting');
   }
 
   /** `connecting` (first attempt), `open`, `reconnecting` (waiting or retrying) or `closed`. */
@@ -100,7 +117,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     const s = this.#state;
     switch (s.kind) {
       case 'connecting':
-        return s.retrying ? 'reconnecting' : 'connecting';
+        return s.shown;
       case 'open':
         return 'open';
       case 'waiting':
@@ -113,10 +130,14 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     }
   }
 
-  /** Sends event `name`. While not open it is queued (throws QueueFullError when full); throws StateError after close(). */
+  /**
+   * Sends event `name`. While the link is down it is queued, or kept in the session's log to go out
+   * after the resume (either way throws QueueFullError when `maxQueued` are waiting); throws
+   * StateError after close().
+   */
   emit<K extends EventName<EventMap<C, 'client'>>>(name: K, ...args: PayloadArgs<EventMap<C, 'client'>[K]>): void {
     if (this.#state.kind === 'closed') throw new StateError(`emit("${name}") after close()`);
-    this.#dispatch(this.#message(eventEnvelope(name, args[0])));
+    this.#send(eventEnvelope(name, args[0]));
   }
 
   /** Listens to the server's event `name`; returns the disposer. */
@@ -144,7 +165,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     const { envelope, promise } = this.#conversation.requests.create(name, payload, options);
     if (envelope === undefined) return promise as Promise<never>; // the signal was already aborted: nothing to send
     try {
-      this.#dispatch(this.#message(envelope));
+      this.#send(envelope);
     } catch (err) {
       this.#conversation.requests.reject(envelope.id, err);
     }
@@ -168,7 +189,10 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     this.#finish(code, reason, code);
   }
 
-  /** Forces an attempt now (drops the current link if any); throws StateError after close(). */
+  /**
+   * Forces an attempt now (drops the current link if any; a resumable session is resumed, the
+   * state staying `open`); throws StateError after close().
+   */
   reconnect(): void {
     const s = this.#state;
     switch (s.kind) {
@@ -178,8 +202,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
         return this.#retryNow();
       case 'connecting':
       case 'open':
-        this.#unlink();
-        this.#transition(this.#attempt(0, true), CloseCodes.NormalClosure, 'reconnect');
+        this.#transition(this.#attempt(0, this.#session.unlink() ? 'open' : 'reconnecting'), CloseCodes.NormalClosure, 'reconnect');
         return;
       default: {
         return assertNever(s);
@@ -190,20 +213,24 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   // ——— connecting ———
 
   /** A new connecting state; URL and auth are resolved, then its socket is created. */
-  #attempt(attempt: number, retrying: boolean): Lifecycle {
+  #attempt(attempt: number, shown: ClientState): Lifecycle {
     const timeout = this.#options.connectTimeout ?? CLIENT_DEFAULTS.connectTimeout;
-    const state: Linked = { kind: 'connecting', attempt, retrying, socket: undefined, connectTimer: undefined };
-    state.connectTimer = this.#scheduler.setTimeout(() => this.#lost(state, CloseCodes.AbnormalClosure, 'connect timeout'), timeout);
+    const state: Linked = { kind: 'connecting', attempt, shown, socket: undefined, connectTimer: undefined };
+    state.connectTimer = this.#scheduler.setTimeout(() => (this.#report(connectTimeoutError(state.url, timeout)), this.#lost(state, CloseCodes.AbnormalClosure, 'connect timeout')), timeout);
     startAttempt(this.#source, {
       isCurrent: () => this.#state === state,
       onSocket: (socket) => void (state.socket = socket),
-      onOpen: (socket, credentials) => socket.send(this.#encode(helloEnvelope(credentials))),
+      onUrl: (url) => void ((state.url = url), this.#trace(`attempt ${attempt} → ${url}`)),
+      onOpen: (socket, credentials) => socket.send(this.#encode(this.#session.hello(credentials))),
       onMessage: (socket, data) => this.#onMessage(socket, data),
-      onClose: (socket, code, reason) => {
-        if (this.#owns(socket)) this.#lost(this.#state as Linked, code, reason);
+      // The transport's cause (a refused handshake, ECONNREFUSED, a TLS error…): reported, and in the close info.
+      onClose: (socket, code, reason, error) => {
+        if (!this.#owns(socket)) return;
+        if (error !== undefined) this.#report(error);
+        this.#lost(this.#state as Linked, code, reason, false, error);
       },
       onFailed: (err, reason) => {
-        this.#report(err);
+        this.#report(err, reason);
         this.#lost(state, CloseCodes.AbnormalClosure, reason);
       },
     });
@@ -225,9 +252,9 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       case 'duplicate':
         return;
       case 'handshake': // only a welcome gets here: the direction check refuses a hello
-        return this.#onWelcome(state as Extract<Linked, { kind: 'connecting' }>, socket);
+        return this.#onWelcome(state as Extract<Linked, { kind: 'connecting' }>, socket, outcome.envelope as WelcomeEnvelope);
       case 'fatal':
-        this.#report(outcome.error);
+        this.#report(outcome.error, 'protocol');
         if (this.#state === state) this.#lost(state, browserCloseCode(outcome.error.closeCode), outcome.error.code, true);
         return;
       default: {
@@ -236,7 +263,12 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     }
   }
 
-  #onWelcome(state: Extract<Linked, { kind: 'connecting' }>, socket: Transport): void {
+  #onWelcome(state: Extract<Linked, { kind: 'connecting' }>, socket: Transport, welcome: WelcomeEnvelope): void {
+    const { info, replay, error } = this.#session.welcome(welcome);
+    if (error) {
+      this.#report(error);
+      return this.#lost(state, browserCloseCode(error.closeCode), error.code, true);
+    }
     const policy = this.#heartbeat;
     const heartbeat = policy
       ? new HeartbeatMonitor({
@@ -247,20 +279,14 @@ export class TandemClient<C extends ContractShape = ContractShape> {
         })
       : undefined;
     this.#conversation.ready();
-    // Queued messages go first, before anything a 'state' or 'open' listener sends.
-    for (const { envelope, data } of this.#queue.drain()) {
-      if (envelope.type === 'request') {
-        if (!this.#conversation.requests.has(envelope.id)) continue; // timed out or aborted while queued
-        this.#conversation.requests.markSent(envelope.id);
-      }
-      socket.send(data);
-    }
+    // The replay and queued messages go first, before anything a 'state' or 'open' listener sends.
+    this.#session.flush(socket, replay);
     // Started before the 'state' listeners run: the open state owns it from its first moment, so a
     // listener that closes the client stops it, and one that throws cannot leave the link unwatched.
     heartbeat?.start();
     const open: Lifecycle = { kind: 'open', attempt: state.attempt, socket, heartbeat, openedAt: this.#scheduler.now() };
     this.#transition(open);
-    if (this.#state === open) this.#notify('open');
+    if (this.#state === open) this.#notify('open', info);
   }
 
   // ——— sending ———
@@ -269,12 +295,10 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     return this.#conversation.codec.encode(envelope);
   }
 
-  #message(envelope: Envelope): Queued {
-    return { envelope, data: this.#encode(envelope) };
-  }
-
-  #report(error: unknown): void {
-    this.#notify('error', error);
+  /** Reports on the lifecycle 'error' event; nobody listening, the logger gets it (`source`: what failed). */
+  #report(error: unknown, source?: string): void {
+    if (this.lifecycle.listenerCount('error') === 0) this.#logger?.error(`tandem client: ${source ?? 'error'}`, error);
+    this.#notify('error', asError(error));
   }
 
   /**
@@ -283,58 +307,46 @@ export class TandemClient<C extends ContractShape = ContractShape> {
    * never unwinds the state machine that emitted.
    */
   #notify<E extends keyof LifecycleEvents>(event: E, ...args: LifecycleEvents[E]): void {
-    this.#guard(() => (this.lifecycle.emit as (event: E, ...args: LifecycleEvents[E]) => boolean)(event, ...args), event === 'error');
+    if (this.#trace.enabled) this.#trace(lifecycleLine(event, args));
+    const onThrow = event === 'error' ? rethrowLater : (err: unknown) => this.#report(err, `'${event}' listener`);
+    callListener(onThrow, () => (this.lifecycle.emit as (event: E, ...args: LifecycleEvents[E]) => boolean)(event, ...args));
   }
 
-  /** Runs user listeners; their exception goes to 'error', or (`rethrow`) to the host in a microtask. */
-  #guard(run: () => unknown, rethrow = false): void {
-    try {
-      run();
-    } catch (err) {
-      if (rethrow) queueMicrotask(() => { throw err; });
-      else this.#report(err);
-    }
-  }
-
-  #dispatch(message: Queued): void {
+  /** An event or request: onto the live link, or kept for the next one (session log or offline queue). */
+  #send(envelope: SequencedEnvelope): void {
     const s = this.#state;
     // A CLOSING socket silently discards what it is given (WHATWG WebSockets, send() step 3):
-    // until its close event moves us on, queue instead.
-    if (s.kind !== 'open' || !s.socket.isOpen) return this.#queue.push(message);
-    if (message.envelope.type === 'request') this.#conversation.requests.markSent(message.envelope.id);
-    s.socket.send(message.data);
+    // until its close event moves us on, it is not live.
+    this.#session.send(envelope, s.kind === 'open' && s.socket.isOpen ? s.socket : undefined);
   }
 
-  // Pongs and answers to the server's requests: only on a live link, never queued.
+  // Pongs, acks and answers to the server's requests: only on a live link, never queued.
   #reply(envelope: Envelope): void {
     const s = this.#state;
-    if ((s.kind === 'open' || s.kind === 'connecting') && s.socket?.isOpen) s.socket.send(this.#encode(envelope));
+    const socket = (s.kind === 'open' || s.kind === 'connecting') && s.socket?.isOpen ? s.socket : undefined;
+    this.#session.reply(envelope, socket, s.kind === 'open');
   }
 
   // ——— losing the link ———
 
-  /** The link is gone: sent requests reject (or are held for retry), the handshake starts over. */
-  #unlink(): void {
-    this.#conversation.reset();
-    this.#queue.requeue(
-      this.#conversation.requests.disconnect(new DisconnectedError()).map((envelope) => this.#message(envelope)),
-    );
-  }
-
   /** A connection or attempt ended with `code`; `wire` says the client itself closes it with that code. */
-  #lost(state: Linked, code: number, reason: string, wire = false): void {
+  #lost(state: Linked, code: number, reason: string, wire = false, error?: unknown): void {
     if (this.#state !== state) return;
-    this.#unlink();
+    const resuming = this.#session.unlink();
     const attempt = state.kind === 'open' ? attemptAfterUptime(this.#backoff, state.attempt, this.#scheduler.now() - state.openedAt) : state.attempt;
     const reconnect = this.#options.reconnect;
     const decision: ReconnectDecision =
       reconnect === false ? { kind: 'stop' } : decideReconnect(this.#backoff, code, attempt, this.#random, reconnect?.isFatal);
-    if (decision.kind === 'stop') return this.#finish(code, reason, wire ? code : undefined);
-    const retryTimer = this.#network.isOffline() ? undefined : this.#scheduler.setTimeout(() => this.#retryNow(), decision.delay);
-    const waiting: Lifecycle = { kind: 'waiting', attempt: attempt + 1, retryTimer };
-    this.#transition(waiting, wire ? code : undefined, reason);
+    if (decision.kind === 'stop') return this.#finish(code, reason, wire ? code : undefined, error);
+    const offline = this.#network.isOffline();
+    // A blip of a resumable session: one attempt at once, the public state staying 'open'. A
+    // restart hint (1012/1013) keeps its spread, so a restarted server is not stampeded.
+    const blip = resuming && state.kind === 'open' && !offline && code !== CloseCodes.ServiceRestart && code !== CloseCodes.TryAgainLater;
+    const retryTimer = blip || offline ? undefined : this.#scheduler.setTimeout(() => this.#retryNow(), decision.delay);
+    const next: Lifecycle = blip ? this.#attempt(attempt, 'open') : { kind: 'waiting', attempt: attempt + 1, retryTimer };
+    this.#transition(next, wire ? code : undefined, reason);
     // Unless a 'state' listener already moved on (close(), reconnect()), whose own events said so.
-    if ((this.#state as Lifecycle) === waiting) this.#notify('close', retryTimer === undefined ? { code, reason, willReconnect: true } : { code, reason, willReconnect: true, retryDelay: decision.delay });
+    if ((this.#state as Lifecycle) === next) this.#notify('close', closeInfo(code, reason, true, resuming, retryTimer === undefined ? undefined : decision.delay, error));
   }
 
   // Offline: stop burning retries, and wait (without a timer) for 'online'.
@@ -345,15 +357,15 @@ export class TandemClient<C extends ContractShape = ContractShape> {
 
   #retryNow(): void {
     const s = this.#state;
-    if (s.kind === 'waiting') this.#transition(this.#attempt(s.attempt, true));
+    if (s.kind === 'waiting') this.#transition(this.#attempt(s.attempt, 'reconnecting'));
   }
 
-  #finish(code: number, reason: string, wireCode: number | undefined): void {
+  #finish(code: number, reason: string, wireCode: number | undefined, error?: unknown): void {
     this.#conversation.requests.rejectAll(new DisconnectedError('the client was closed'));
-    this.#queue.drain();
+    this.#session.end();
     this.#network.dispose();
     this.#transition({ kind: 'closed', code, reason }, wireCode, reason);
-    this.#notify('close', { code, reason, willReconnect: false });
+    this.#notify('close', closeInfo(code, reason, false, false, undefined, error));
   }
 
   // ——— the one state change ———
@@ -383,6 +395,12 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     }
     if (this.state !== previous) this.#notify('state', this.state, previous);
   }
+}
+
+function rethrowLater(err: unknown): void {
+  queueMicrotask(() => {
+    throw err;
+  });
 }
 
 /** Creates a client for contract `C` and starts connecting. */

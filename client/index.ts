@@ -5,13 +5,16 @@
 export { createClient, TandemClient } from './client.js';
 export type { RequestArgs } from './client.js';
 export { CLIENT_DEFAULTS } from './options.js';
-export type { ClientOptions, ClientState, CloseInfo, LifecycleEvents, NetworkEvents, UrlSource } from './options.js';
+export type { ClientOptions, ClientState, CloseInfo, LifecycleEvents, NetworkEvents, OpenInfo, UrlSource } from './options.js';
+export { ResumeFailures } from '../src/envelope.js';
+export type { ResumeFailure } from '../src/envelope.js';
 export { QueueFullError } from './queue.js';
+export { ConnectionError } from './connection-error.js';
 export type { ReconnectOptions } from './reconnect.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport.js';
 export { CloseCodes, isFatalCloseCode } from '../src/close-codes.js';
 export type { CloseCode } from '../src/close-codes.js';
-export { ErrorCodes, ProtocolError, StateError, TandemError, closeCodeOf, isProtocolError } from '../src/errors.js';
+export { ErrorCodes, ProtocolError, StateError, TandemError, TandemTypeError, closeCodeOf, isProtocolError } from '../src/errors.js';
 export { DisconnectedError, RequestError, RequestErrorCodes, isRequestError } from '../src/requests.js';
 export type { AbortSignalLike, RequestOptions } from '../src/requests.js';
 export { PayloadValidationError, defineContract } from '../src/validate.js';

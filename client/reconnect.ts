@@ -26,7 +26,8 @@ export function decideReconnect(
   random: () => number,
   isFatal: (code: number) => boolean = isFatalCloseCode,
 ): ReconnectDecision {
-  if (isFatal(code) || attempt >= policy.maxRetries) return { kind: 'stop' };
+  // docs/protocol.md §10.3: another connection took the session over; coming back would steal it back.
+  if (code === CloseCodes.SessionTakenOver || isFatal(code) || attempt >= policy.maxRetries) return { kind: 'stop' };
   const restart = code === CloseCodes.ServiceRestart || code === CloseCodes.TryAgainLater;
   // backoffDelay is only undefined past maxRetries, excluded above.
   return { kind: 'retry', delay: restart ? restartDelay(policy, random) : (backoffDelay(policy, attempt, random) as number) };

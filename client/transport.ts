@@ -4,6 +4,9 @@
  * and can be detached, after which the socket's late events are ignored.
  */
 import { isArrayBuffer } from '../src/codec.js';
+import { connectionError, describeSocketError } from './connection-error.js';
+import type { ConnectionError } from './connection-error.js';
+import { TandemError } from '../src/errors.js';
 
 /** The parts of a WHATWG `WebSocket` the client uses (browser, jsdom and `ws` all fit). */
 export interface WebSocketLike {
@@ -22,7 +25,12 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 export interface TransportHandlers {
   onOpen(): void;
   onMessage(data: string | Uint8Array): void;
-  onClose(code: number, reason: string): void;
+  /**
+   * `error`: why the link ended, when known — the error the socket's last `error` event carried
+   * (Tandem's Node WebSocket: a HandshakeError or ProtocolError with its `code`), or, for a socket
+   * that never opened, a {@link ConnectionError} saying what the platform let us see.
+   */
+  onClose(code: number, reason: string, error: unknown): void;
 }
 
 const OPEN = 1; // WHATWG WebSocket readyState OPEN
@@ -37,13 +45,19 @@ function toBytes(data: unknown): Uint8Array | undefined {
 export class Transport {
   readonly #socket: WebSocketLike;
   #handlers: TransportHandlers | undefined;
+  #opened = false;
+  /** The socket's last `error` event (its detail, if any, explains the close that follows). */
+  #error: unknown;
 
   constructor(WebSocketCtor: WebSocketConstructor, url: string, protocols: string | string[] | undefined, handlers: TransportHandlers) {
     this.#handlers = handlers;
     this.#socket = protocols === undefined ? new WebSocketCtor(url) : new WebSocketCtor(url, protocols);
     // arraybuffer, not the default Blob: binary frames are decoded synchronously, in order.
     this.#socket.binaryType = 'arraybuffer';
-    this.#socket.addEventListener('open', () => this.#handlers?.onOpen());
+    this.#socket.addEventListener('open', () => {
+      this.#opened = true;
+      this.#handlers?.onOpen();
+    });
     this.#socket.addEventListener('message', (event: { data: unknown }) => {
       const data = typeof event.data === 'string' ? event.data : toBytes(event.data);
       if (data !== undefined) this.#handlers?.onMessage(data);
@@ -51,11 +65,23 @@ export class Transport {
     this.#socket.addEventListener('close', (event: { code?: number; reason?: string }) => {
       const handlers = this.#handlers;
       this.#handlers = undefined;
-      handlers?.onClose(event.code ?? 1006, event.reason ?? '');
+      const code = event.code ?? 1006;
+      const reason = event.reason ?? '';
+      handlers?.onClose(code, reason, this.#closeError(url, code, reason));
     });
-    // Errors are always followed by 'close', which carries what the client needs. The listener
-    // stays registered so an EventEmitter-based socket (ws) never throws an unhandled 'error'.
-    this.#socket.addEventListener('error', () => undefined);
+    // Errors are always followed by 'close', which carries the outcome; what the error said is
+    // kept for it. (The listener also keeps an EventEmitter-based socket from throwing.)
+    this.#socket.addEventListener('error', (event: unknown) => {
+      this.#error = event;
+    });
+  }
+
+  /** Why the link ended: the transport's own typed error as is, else what can be said of a failed attempt. */
+  #closeError(url: string, code: number, reason: string): unknown {
+    const raw = (this.#error as { error?: unknown } | undefined)?.error;
+    // (Same bundle as Tandem's own Node WebSocket, so instanceof is reliable here.)
+    if (raw instanceof TandemError) return raw;
+    return this.#opened ? raw : connectionError(url, code, reason, describeSocketError(this.#error));
   }
 
   /** Is the socket OPEN (sendable)? */

@@ -8,6 +8,9 @@ import { AuthenticationError, createServer, RequestError } from '../dist/server.
 import { RoomHistory } from './room-history.mjs';
 
 const PORT = Number(process.env.PORT ?? 8080);
+// Set by `npm run start:cluster` (demo/cluster.mjs): rooms and presence span every node on this Redis.
+const REDIS_URL = process.env.REDIS_URL;
+const cluster = REDIS_URL ? await import('./cluster-names.mjs').then((m) => m.clusterNames(REDIS_URL)) : undefined;
 
 // ——— static files: the page, and the browser client from dist/ ———
 const files = {
@@ -39,6 +42,7 @@ const chat = createServer({
   path: '/chat',
   // Every browser offers permessage-deflate; JSON chat traffic compresses well.
   perMessageDeflate: true,
+  ...(REDIS_URL ? { adapter: (await import('../dist/redis.js')).redisAdapter({ url: REDIS_URL, prefix: 'tandem-demo' }) } : {}),
   // Browsers cannot send headers with a WebSocket, so the name travels in the hello (`auth`),
   // checked before the server's welcome. A 4401 close tells the client not to come back.
   authenticateHello: (auth) => {
@@ -52,8 +56,18 @@ const chat = createServer({
 // The last 50 messages of the 100 most recently active rooms, for people who join or come back.
 const history = new RoomHistory({ rooms: 100, perRoom: 50 });
 
-const usersIn = (room) =>
-  [...chat.adapter.membersOf(room)].map((id) => chat.peers.get(id)?.data.name).filter(Boolean).sort();
+// Members on every node (fetchMembers asks the adapter); names of peers on other nodes come from Redis.
+async function usersIn(room) {
+  const ids = await chat.to(room).fetchMembers();
+  const names = cluster ? await cluster.names(ids) : ids.map((id) => chat.peers.get(id)?.data.name);
+  return names.filter(Boolean).sort();
+}
+
+const presence = (room) =>
+  usersIn(room).then(
+    (users) => chat.to(room).emit('presence', { room, users }),
+    (err) => console.error('[chat] presence', err.message),
+  );
 
 function enter(peer, room) {
   const previous = peer.data.room;
@@ -61,12 +75,13 @@ function enter(peer, room) {
   peer.data.room = room;
   peer.join(room);
   peer.emit('history', { room, messages: history.messages(room) });
-  if (previous && previous !== room) chat.to(previous).emit('presence', { room: previous, users: usersIn(previous) });
-  chat.to(room).emit('presence', { room, users: usersIn(room) });
+  if (previous && previous !== room) void presence(previous);
+  void presence(room);
 }
 
 chat.on('connection', (peer) => {
   peer.data.name = peer.identity.name;
+  cluster?.add(peer.id, peer.data.name);
   enter(peer, peer.identity.room); // after a reconnect: the room the page is in now
 
   peer.on('say', ({ text }) => {
@@ -77,17 +92,18 @@ chat.on('connection', (peer) => {
   });
 });
 
-chat.handle('join', ({ room }, peer) => {
+chat.handle('join', async ({ room }, peer) => {
   if (!validRoom(room)) throw new RequestError('invalid_room', 'a room name is 1-24 letters, digits or dashes');
   enter(peer, room);
-  return { room, users: usersIn(room) };
+  return { room, users: await usersIn(room) };
 });
 
 chat.handle('clock', () => ({ now: Date.now() }));
 
 chat.on('disconnect', (peer) => {
+  cluster?.remove(peer.id);
   const room = peer.data.room;
-  if (room) chat.to(room).emit('presence', { room, users: usersIn(room) });
+  if (room) void presence(room);
 });
 
 chat.on('error', (err) => console.error('[chat]', err instanceof Error ? err.message : err));
@@ -98,6 +114,7 @@ http.listen(PORT, () => console.log(`Tandem demo on http://localhost:${PORT}`));
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {
     await chat.close({ restart: true, timeout: 2000 });
+    await cluster?.close();
     http.close();
     process.exit(0);
   });

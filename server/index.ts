@@ -21,6 +21,7 @@ export type {
   HandshakeRefusal,
   NegotiateExtensions,
   VerifyClient,
+  VerifyClientCallback,
   VerifyClientInfo,
   VerifyClientResult,
 } from './socket/handshake.js';
@@ -28,16 +29,25 @@ export type {
 export { createServer, TandemServer } from './typed/server.js';
 export type { ServerState } from './typed/server.js';
 export { Peer } from './typed/peer.js';
-export type { EmitArgs, EmitOptions, PeerHandshake, PeerState } from './typed/peer.js';
+export type { EmitArgs, EmitOptions, PeerHandshake, PeerLifecycleEvents, PeerState } from './typed/peer.js';
 export { BroadcastOperator } from './typed/rooms.js';
-export type { BroadcastOptions, PeerLike } from './typed/rooms.js';
+export type { BroadcastOptions, MembershipOps, PeerLike } from './typed/rooms.js';
 export { MemoryAdapter, memoryAdapter } from './typed/adapter.js';
-export type { Adapter, AdapterFactory, AdapterHost, BroadcastMessage, BroadcastTarget, PeerId } from './typed/adapter.js';
-export { AuthenticationError, isAuthenticationError, SERVER_DEFAULTS } from './typed/server-options.js';
-export type { AuthRequest, CloseOptions, ServerHeartbeatOptions, ServerOptions } from './typed/server-options.js';
+export type { Adapter, AdapterFactory, AdapterHost, AdapterStats, BroadcastMessage, BroadcastTarget, PeerId } from './typed/adapter.js';
+export { SERVER_DEFAULTS } from './typed/server-options.js';
+export type { CloseOptions, ServerHeartbeatOptions, ServerOptions } from './typed/server-options.js';
+export { AuthenticationError, isAuthenticationError } from './typed/auth.js';
+export type { AuthRequest } from './typed/auth.js';
 export { BACKPRESSURE_DEFAULTS } from './typed/backpressure.js';
 export type { BackpressureOptions, SlowConsumerPolicy } from './typed/backpressure.js';
 export { LIVENESS_DEFAULTS } from './typed/liveness.js';
 export type { ServerStats } from './typed/server-stats.js';
+export { metricsHandler } from './typed/metrics-handler.js';
+export { ServerMetrics, DURATION_BUCKETS } from './typed/metrics.js';
+export type { MetricsSnapshot } from './typed/metrics.js';
+export { Collected, Counter, Histogram, Registry } from './typed/prometheus.js';
+export type { Family, Labels } from './typed/prometheus.js';
 export { ConcurrencyLimiter, PerMessageDeflate } from './socket/permessage-deflate.js';
 export type { PerMessageDeflateOptions } from './socket/permessage-deflate.js';
+// Named by PerMessageDeflate's declarations (a chunk shared with the Node client's).
+export type { PerMessageDeflateParams } from '../src/rfc6455/permessage-deflate-params.js';

@@ -5,5 +5,7 @@
 
 /** Called in the `default` branch with the narrowed (`never`) value; throws if ever reached. */
 export function assertNever(value: never, machine = 'state machine'): never {
-  throw new Error(`Unexpected ${machine} state ${String(value)}`);
+  // A plain Error with a code (errors.ts imports nothing from here, but keeping this file
+  // dependency-free lets every module use it without an import cycle).
+  throw Object.assign(new Error(`Unexpected ${machine} state ${String(value)}`), { code: 'ERR_UNREACHABLE' });
 }

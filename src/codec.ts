@@ -7,6 +7,7 @@
 import { CloseCodes } from './close-codes.js';
 import { ErrorCodes, ProtocolError, isProtocolError } from './errors.js';
 import { parseEnvelope } from './envelope.js';
+import { describeMessage, findUnserializable, unserializable, unserializableError } from './json-check.js';
 import type { Envelope } from './envelope.js';
 
 // WHATWG Encoding API: not in ES2022, but present in every browser and in Node ≥ 11.
@@ -43,20 +44,42 @@ export function isArrayBuffer(value: unknown): value is ArrayBuffer {
   return Object.prototype.toString.call(value) === '[object ArrayBuffer]';
 }
 
+// The envelope fields that carry application data (everything else is Tandem's own).
+const DATA_FIELDS = new Set(['payload', 'details', 'auth']);
+
+/** Thrown from the replacer to stop at the first bad value; the path is found afterwards. */
+class Unserializable extends Error {}
+
 function encode(envelope: Envelope): string | Uint8Array {
-  // One stringify pass both serialises and pulls out binary values (replaced by placeholders).
+  // One stringify pass both serialises and pulls out binary values (replaced by placeholders),
+  // and stops at anything JSON would throw on or silently lose.
   const attachments: Uint8Array[] = [];
-  const json = JSON.stringify(envelope, function (this: Record<string, unknown>, key, replaced: unknown) {
-    // JSON.stringify calls toJSON() before the replacer (a Node Buffer would arrive as
-    // {type:'Buffer',data:[…]}): binary data is recognised on the holder's own value, everything
-    // else (Date, URL, any toJSON) keeps its serialised form.
-    const own = this[key];
-    const value = ArrayBuffer.isView(own) || isArrayBuffer(own) ? own : replaced;
-    const view = ArrayBuffer.isView(value);
-    if (!view && !isArrayBuffer(value)) return value;
-    attachments.push(view ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value as ArrayBuffer));
-    return { [view ? '$bin' : '$buf']: attachments.length - 1 };
-  });
+  let json: string;
+  try {
+    json = JSON.stringify(envelope, function (this: Record<string, unknown>, key, replaced: unknown) {
+      // JSON.stringify calls toJSON() before the replacer (a Node Buffer would arrive as
+      // {type:'Buffer',data:[…]}): binary data is recognised on the holder's own value, everything
+      // else (Date, URL, any toJSON) keeps its serialised form.
+      const own = this[key];
+      const value = ArrayBuffer.isView(own) || isArrayBuffer(own) ? own : replaced;
+      const view = ArrayBuffer.isView(value);
+      if (!view && !isArrayBuffer(value)) {
+        if (((this as unknown) !== envelope || DATA_FIELDS.has(key)) && value !== envelope && unserializable(value) !== undefined) throw new Unserializable();
+        return value;
+      }
+      attachments.push(view ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value as ArrayBuffer));
+      return { [view ? '$bin' : '$buf']: attachments.length - 1 };
+    });
+  } catch (err) {
+    // The slow path, only on failure: say which message and where (a cycle lands here too).
+    const env = envelope as { payload?: unknown; details?: unknown; auth?: unknown };
+    for (const field of DATA_FIELDS) {
+      if (!(field in env)) continue;
+      const found = findUnserializable(env[field as keyof typeof env], field);
+      if (found !== undefined) throw unserializableError(describeMessage(envelope), found, err instanceof Unserializable ? undefined : err);
+    }
+    throw err; // e.g. RangeError: a payload nested too deep for JSON.stringify's own recursion
+  }
   if (attachments.length === 0) return json;
   // The envelope is a JSON object, so its text ends in "}": append the attachment length table.
   const head = encoder.encode(`${json.slice(0, -1)},"bin":[${attachments.map((a) => a.byteLength).join(',')}]}`);

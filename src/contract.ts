@@ -57,8 +57,39 @@ export type RequestPayload<M, K extends keyof M> = M[K] extends { request: infer
 /** The response payload of request `K` in map `M` (`void` when the contract names none). */
 export type ResponsePayload<M, K extends keyof M> = M[K] extends { response: infer R } ? R : void;
 
+/** What a payload type turns into where JSON cannot carry it: the compile error names the problem. */
+export interface NotJson<Problem extends string> {
+  readonly 'JSON cannot carry this payload type': Problem;
+}
+
+type AnyFunction = (...args: never[]) => unknown;
+type Binary = ArrayBuffer | ArrayBufferView;
+
+/**
+ * `P` where JSON can carry it, with every part JSON cannot carry (BigInt, symbols, functions,
+ * Map, Set, WeakMap, WeakSet, RegExp, Promise) replaced by a {@link NotJson} marker, so sending
+ * one is a compile error at the `emit`/`request` call (and a runtime error from the JSON codec,
+ * which also refuses what types cannot see: cycles, NaN, `undefined` fields). Values with a
+ * `toJSON` (Date, URL) and binary data (Uint8Array, ArrayBuffer: binary frames) are accepted.
+ */
+export type JsonPayload<P> = P extends bigint
+  ? NotJson<'bigint'>
+  : P extends symbol
+    ? NotJson<'symbol'>
+    : P extends AnyFunction
+      ? NotJson<'function'>
+      : P extends ReadonlyMap<unknown, unknown> | ReadonlySet<unknown> | WeakMap<object, unknown> | WeakSet<object>
+        ? NotJson<'Map or Set (use an object or an array)'>
+        : P extends RegExp | Promise<unknown>
+          ? NotJson<'RegExp or Promise'>
+          : P extends Binary | { toJSON(...args: never[]): unknown }
+            ? P
+            : P extends object
+              ? { [K in keyof P]: JsonPayload<P[K]> }
+              : P;
+
 /** Argument list for a payload: optional when `undefined` (or `void`) is acceptable. */
-export type PayloadArgs<P> = undefined extends P ? [payload?: P] : [payload: P];
+export type PayloadArgs<P> = undefined extends P ? [payload?: JsonPayload<P>] : [payload: JsonPayload<P>];
 
 /** Listener of an incoming event. */
 export type EventHandler<P> = (payload: P) => void;
@@ -67,7 +98,7 @@ export type EventHandler<P> = (payload: P) => void;
  * Handler of an incoming request: returns (or resolves to) the response payload, or throws a
  * `RequestError` whose `code` travels back to the requester (anything else becomes `internal`).
  */
-export type RequestHandler<P, R, Ctx = void> = (payload: P, context: Ctx) => R | Promise<R>;
+export type RequestHandler<P, R, Ctx = void> = (payload: P, context: Ctx) => JsonPayload<R> | Promise<JsonPayload<R>>;
 
 /**
  * One end's view of the contract: what it emits and receives, what it calls and serves.

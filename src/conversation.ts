@@ -29,8 +29,11 @@ export interface ConversationOptions<Ctx> {
   transmit(envelope: Envelope): void;
   /** Incoming event that passed validation. */
   onEvent(name: string, payload: unknown): void;
-  /** Non-fatal problems: invalid event payload, answer to an unknown request, handler failure. */
-  onError(error: TandemError | unknown): void;
+  /**
+   * Non-fatal problems: invalid event payload, answer to an unknown request, handler failure.
+   * `source` names the user code that failed, when it is user code (`request handler "join"`).
+   */
+  onError(error: TandemError | unknown, source?: string): void;
   /** Second argument of every request handler (the server passes the peer). */
   context: Ctx;
   /** @default jsonCodec */
@@ -41,6 +44,16 @@ export interface ConversationOptions<Ctx> {
   schemas?: ContractDefinition | undefined;
   /** Default request timeout (ms). @default 10000 */
   requestTimeout?: number | undefined;
+  /**
+   * Where incoming requests find their handler, looked up by name per request (the typed server's
+   * one table for all its peers), after those registered with `handle()`.
+   */
+  handlers?: HandlerTable<Ctx> | undefined;
+}
+
+/** Request handlers by name. */
+export interface HandlerTable<Ctx> {
+  get(name: string): AnyRequestHandler<Ctx> | undefined;
 }
 
 /**
@@ -146,7 +159,7 @@ export class Conversation<Ctx = void> {
     if (!decoded.ok) return { kind: 'fatal', error: decoded.error };
     const envelope = decoded.envelope;
     const side = this.#options.side;
-    // docs/protocol.md "Directions": the rule of checkDirection, as a value instead of a throw.
+    // docs/protocol.md "Directions": an envelope only its own side may send is refused (1008).
     if (EnvelopeDirections[envelope.type] === side) return fatal(`a ${side} never receives "${envelope.type}"`);
     const pre = envelope.type === 'ping' || envelope.type === 'pong';
     if (envelope.type === 'hello' || envelope.type === 'welcome') {
@@ -204,7 +217,7 @@ export class Conversation<Ctx = void> {
 
   #onRequest(envelope: RequestEnvelope): void {
     const { id, name } = envelope;
-    const handler = this.#handlers.get(name);
+    const handler = this.#handlers.get(name) ?? this.#options.handlers?.get(name);
     if (handler === undefined) {
       this.#options.transmit(new RequestError(RequestErrorCodes.UnknownMethod, `no handler for "${name}"`).toEnvelope(id));
       return;
@@ -221,21 +234,21 @@ export class Conversation<Ctx = void> {
         } catch (err) {
           // The handler's value could not be encoded (a cycle, 100,000 levels of nesting…): report
           // it, and the caller still gets an answer instead of waiting for its timeout.
-          this.#options.onError(err);
+          this.#options.onError(err, `request handler "${name}"`);
           this.#options.transmit(new RequestError(RequestErrorCodes.Internal, 'internal error').toEnvelope(id));
         }
       };
       // A handler is user code: its failure becomes an error envelope, never a protocol error.
       new Promise<unknown>((resolve) => resolve(handler(result.value, this.#options.context))).then(
         (value) => answer(responseEnvelope(id, value)),
-        (err: unknown) => answer(this.#failure(id, err)),
+        (err: unknown) => answer(this.#failure(id, name, err)),
       );
     });
   }
 
-  #failure(id: number, err: unknown): ErrorEnvelope {
+  #failure(id: number, name: string, err: unknown): ErrorEnvelope {
     if (isRequestError(err)) return err.toEnvelope(id);
-    this.#options.onError(err);
+    this.#options.onError(err, `request handler "${name}"`);
     return new RequestError(RequestErrorCodes.Internal, 'internal error').toEnvelope(id);
   }
 

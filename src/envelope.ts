@@ -236,15 +236,6 @@ export function parseEnvelope(value: unknown): Envelope {
 }
 
 /**
- * Throws a 1008 {@link ProtocolError} when `envelope` may not travel towards `receiver`
- * (e.g. a `hello` arriving at the client).
- */
-export function checkDirection(envelope: Envelope, receiver: Side): void {
-  const sender = EnvelopeDirections[envelope.type];
-  if (sender !== 'both' && sender === receiver) policy(`a ${receiver} never receives "${envelope.type}"`);
-}
-
-/**
  * A v1 envelope: `{ v, type, ...fields }`, with the optional field `key` set only when `value`
  * is defined (so builders never emit `"payload": undefined` keys). Shared by every builder.
  */

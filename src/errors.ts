@@ -39,10 +39,20 @@ export const ErrorCodes = {
   // connection lifecycle
   CloseTimeout: 'ERR_CLOSE_TIMEOUT',
   SlowConsumer: 'ERR_SLOW_CONSUMER',
+  // admission (an `authenticate` hook refused the handshake: AuthenticationError, HTTP 401 / 403)
+  Unauthorized: 'ERR_UNAUTHORIZED',
+  Forbidden: 'ERR_FORBIDDEN',
   // local misuse
   InvalidState: 'ERR_INVALID_STATE',
   InvalidArgument: 'ERR_INVALID_ARGUMENT',
+  InvalidUrl: 'ERR_INVALID_URL',
   QueueFull: 'ERR_QUEUE_FULL',
+  /** A payload JSON cannot carry (BigInt, a cycle, a function, a Map, an undefined field…). */
+  UnserializablePayload: 'ERR_UNSERIALIZABLE_PAYLOAD',
+  /** A connection attempt failed before the handshake completed (refused, HTTP status, timeout). */
+  ConnectionFailed: 'ERR_CONNECTION_FAILED',
+  /** A listener or handler threw something that is not an Error. */
+  NonErrorThrown: 'ERR_NON_ERROR_THROWN',
   // typed protocol (envelopes)
   InvalidEnvelope: 'ERR_INVALID_ENVELOPE',
   UnsupportedVersion: 'ERR_UNSUPPORTED_VERSION',
@@ -79,6 +89,31 @@ export class ProtocolError extends TandemError {
     super(code, message);
     this.closeCode = closeCode;
   }
+}
+
+/**
+ * Local misuse caught before anything happens: a bad option, argument or URL. A `TypeError`, as a
+ * JavaScript API throws for a bad argument, plus Tandem's `code` (`ERR_INVALID_ARGUMENT`,
+ * `ERR_INVALID_URL`, `ERR_UNSERIALIZABLE_PAYLOAD`).
+ */
+export class TandemTypeError extends TypeError {
+  /** Stable, machine-readable identifier. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TypeError';
+    this.code = code;
+  }
+}
+
+/**
+ * What a listener or handler threw, as an `Error`: itself when it is one, else a TandemError
+ * `ERR_NON_ERROR_THROWN` carrying the value as `cause` (so `error` events are always Errors).
+ */
+export function asError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new TandemError(ErrorCodes.NonErrorThrown, `non-Error thrown: ${String(thrown)}`, { cause: thrown });
 }
 
 /** Local misuse: an operation that the current state does not allow (send after close…). */

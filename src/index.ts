@@ -14,3 +14,4 @@ export * from './heartbeat.js';
 export * from './requests.js';
 export * from './conversation.js';
 export * from './assert-never.js';
+export * from './logger.js';

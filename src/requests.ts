@@ -20,6 +20,8 @@ export const RequestErrorCodes = {
   Internal: 'internal',
   /** The caller's AbortSignal fired without a reason. */
   Aborted: 'aborted',
+  /** The server already runs `maxPendingRequests` handler calls for this connection (like HTTP 429). */
+  TooManyRequests: 'too_many_requests',
 } as const;
 
 /**

@@ -1,9 +1,16 @@
 /**
  * Idle-connections workload: the server's resident memory per open, idle connection.
  *
- * RSS is read before opening and after all connections are open and have settled; the
- * difference divided by N is the per-connection cost. Afterwards every connection must still
- * echo one message, so a server that silently dropped connections cannot look cheap.
+ * Connections are opened in steps (1,000, then up to 3,000, then up to 5,000 by default); after
+ * the warm-up and after every step the server is told to collect garbage (SIGUSR2 to
+ * bench/servers/gc-hook.cjs, when `gc` is set), given `settleMs`, and its RSS is read. Two figures:
+ * - per connection at 3,000: (RSS with 3,000 open − RSS before) / 3,000 — the method of the
+ *   outside measurement issue 14 quotes, so the two can be compared;
+ * - marginal: (RSS at the last step − RSS at the first) / (connections between them) — the slope,
+ *   which cancels what does not grow with N (V8's young generation grown during the handshake
+ *   burst, code, pools) and so is the steadier figure.
+ * Afterwards every connection must still echo one message, so a server that silently dropped
+ * connections cannot look cheap.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildClientFrame, KeyPool, makePayload, makeRandom, Opcode, onChunk } from '../wire.mjs';
@@ -17,9 +24,18 @@ const LIVENESS_TIMEOUT_MS = 30_000;
 /** File descriptors each process keeps for itself (stdio, epoll, libuv, pipes). */
 const FD_RESERVE = 64;
 
+/** The step the headline figure is read at (the outside measurement's N). */
+export const COMPARE_AT = 3000;
+
+/** Ask the server to collect garbage (only when it was started with the hook: SIGUSR2 would kill it otherwise), then wait. */
+async function settle(cfg) {
+  if (cfg.gc) process.kill(cfg.serverPid, 'SIGUSR2');
+  await sleep(cfg.settleMs);
+}
+
 /**
  * @param {{ target: { host: string, port: number, protocol: 'ws' | 'raw' }, serverPid: number,
- *   conns: number, settleMs: number }} cfg
+ *   conns: number, steps?: number[], settleMs: number, gc?: boolean }} cfg
  */
 export async function runIdle(cfg) {
   const keys = new KeyPool();
@@ -31,19 +47,31 @@ export async function runIdle(cfg) {
   const warm = await openMany(cfg.target, keys, WARM_CONNS, OPEN_CONCURRENCY);
   await echoOnce(warm, rawEcho, random);
   for (const c of warm) c.socket.destroy();
-  await sleep(cfg.settleMs);
+  await settle(cfg);
   const rssBefore = rssBytes(cfg.serverPid);
-  const opened = await openMany(cfg.target, keys, count, OPEN_CONCURRENCY);
+  const steps = [...new Set([...(cfg.steps ?? [1000, COMPARE_AT]).filter((n) => n < count), count])].sort((a, b) => a - b);
+  const opened = [];
+  const rss = [];
   try {
-    await sleep(cfg.settleMs);
-    const rssAfter = rssBytes(cfg.serverPid);
+    for (const step of steps) {
+      opened.push(...(await openMany(cfg.target, keys, step - opened.length, OPEN_CONCURRENCY)));
+      await settle(cfg);
+      rss.push({ conns: step, rss: rssBytes(cfg.serverPid) });
+    }
     await echoOnce(opened, rawEcho, random);
+    const at = rss.find((r) => r.conns === COMPARE_AT) ?? rss[rss.length - 1];
+    const first = rss[0];
+    const last = rss[rss.length - 1];
     return {
       conns: count,
       requested: cfg.conns,
+      gc: cfg.gc === true,
       rssBefore,
-      rssAfter,
-      bytesPerConn: (rssAfter - rssBefore) / count,
+      steps: rss,
+      comparedAt: at.conns,
+      bytesPerConn: (at.rss - rssBefore) / at.conns,
+      marginalBytesPerConn: last.conns > first.conns ? (last.rss - first.rss) / (last.conns - first.conns) : null,
+      allBytesPerConn: (last.rss - rssBefore) / last.conns,
     };
   } finally {
     for (const c of opened) c.socket.destroy();

@@ -7,6 +7,7 @@ const $ = (id) => document.getElementById(id);
 const view = {
   state: $('state'),
   latency: $('latency'),
+  resume: $('resume'),
   joinForm: $('join'),
   joinError: $('join-error'),
   chat: $('chat'),
@@ -17,7 +18,7 @@ const view = {
 };
 
 /** The session: who we are, where we are, and the client once joined. */
-const session = { name: '', room: '', client: null, shown: new Set(), countdown: 0, probe: 0 };
+const session = { name: '', room: '', client: null, shown: new Set(), countdown: 0, probe: 0, noticeTimer: 0 };
 window.demo = session; // for the end-to-end tests and for poking around in devtools
 
 const wsUrl = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat`;
@@ -38,6 +39,21 @@ function showState(state, retryAt) {
   paint();
   if (state === 'reconnecting' && retryAt) session.countdown = setInterval(paint, 250);
   if (state !== 'open') view.latency.textContent = '– ms';
+}
+
+// ——— after a reconnect that did not resume: say so, and reload the room ———
+// A blip that resumed needs nothing: the state stayed 'open' and no message was lost. When the
+// session could not be resumed (server restarted, window passed…), messages may have been missed:
+// clear the list and let the room history refill it. The server sends that history to every new
+// session right after its welcome (server.mjs, 'connection' → enter()), so it arrives in order,
+// before any later message.
+function showNotResumed(reason) {
+  view.resume.textContent = `reconnected without resume (${reason}): history reloaded`;
+  view.resume.hidden = false;
+  clearTimeout(session.noticeTimer);
+  session.noticeTimer = setTimeout(() => (view.resume.hidden = true), 10_000);
+  view.messages.replaceChildren();
+  session.shown.clear();
 }
 
 // ——— messages and presence ———
@@ -90,10 +106,14 @@ function connect(name, room) {
   session.client = client;
   client.lifecycle.on('state', (state) => showState(state));
   client.lifecycle.on('close', (info) => {
-    if (info.willReconnect) showState('reconnecting', info.retryDelay ? Date.now() + info.retryDelay : 0);
+    // During a blip (a resumable session retrying at once) the state stays 'open': show nothing.
+    if (info.willReconnect && client.state === 'reconnecting') showState('reconnecting', info.retryDelay ? Date.now() + info.retryDelay : 0);
     else if (info.code >= 4400 && info.code <= 4499) view.joinError.textContent = info.reason;
   });
-  client.lifecycle.on('open', () => measureLatency());
+  client.lifecycle.on('open', ({ resumed, reason }) => {
+    if (!resumed && reason !== undefined) showNotResumed(reason); // `reason` is absent on the first connection
+    void measureLatency();
+  });
   client.on('message', addMessage);
   client.on('history', ({ room, messages }) => room === session.room && messages.forEach(addMessage));
   client.on('presence', ({ room, users }) => room === session.room && showUsers(users));
@@ -128,7 +148,8 @@ $('compose').addEventListener('submit', (event) => {
   const input = $('text');
   const text = input.value.trim();
   if (text === '') return;
-  // While reconnecting this is queued and sent, in order, as soon as the link is back.
+  // While the link is down this waits (in the session's log, or the offline queue) and is sent,
+  // in order, as soon as the link is back.
   session.client.emit('say', { text });
   if (session.client.state !== 'open') addNote(`queued: ${text}`);
   input.value = '';

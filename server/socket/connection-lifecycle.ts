@@ -45,3 +45,4 @@ function rethrow(err: unknown): never {
 export function rethrowLater(err: unknown): void {
   process.nextTick(rethrow, err);
 }
+

@@ -11,8 +11,9 @@ import type { Extension } from '../../src/rfc6455/extension-header.js';
 import { acceptPerMessageDeflate } from '../../src/rfc6455/permessage-deflate-params.js';
 import { refusal } from './handshake.js';
 import type { ExtensionAgreement, HandshakeRefusal, NegotiateExtensions } from './handshake.js';
-import { ConcurrencyLimiter, PerMessageDeflate, resolvePerMessageDeflateOptions } from './permessage-deflate.js';
-import type { PerMessageDeflateOptions, ResolvedPerMessageDeflateOptions } from './permessage-deflate.js';
+import { ConcurrencyLimiter, PerMessageDeflate, resolvePerMessageDeflateOptions } from '../../node/permessage-deflate.js';
+import type { PerMessageDeflateOptions, ResolvedPerMessageDeflateOptions } from '../../node/permessage-deflate.js';
+import type { MessageCodec } from '../../node/message-codec-queue.js';
 
 /** An enabled `perMessageDeflate` option: the handshake hook and the limiter it shares. */
 export interface DeflateNegotiator {
@@ -22,6 +23,36 @@ export interface DeflateNegotiator {
   readonly limiter: ConcurrencyLimiter;
   /** The options with every default applied. */
   readonly options: ResolvedPerMessageDeflateOptions;
+  /** Bytes in and out of every connection's compressor and decompressor (metrics). */
+  readonly totals: DeflateTotals;
+}
+
+/** Byte totals of permessage-deflate over every connection of a server. */
+export interface DeflateTotals {
+  deflatedIn: number;
+  deflatedOut: number;
+  inflatedIn: number;
+  inflatedOut: number;
+}
+
+/** `codec` counting its bytes into `totals` (one shared object: no per-connection bookkeeping). */
+function counted(codec: PerMessageDeflate, totals: DeflateTotals): MessageCodec {
+  return {
+    threshold: codec.threshold,
+    compress: (data, fin) =>
+      codec.compress(data, fin).then((out) => {
+        totals.deflatedIn += data.byteLength;
+        totals.deflatedOut += out.byteLength;
+        return out;
+      }),
+    decompress: (data, fin) =>
+      codec.decompress(data, fin).then((out) => {
+        totals.inflatedIn += data.byteLength;
+        totals.inflatedOut += out.byteLength;
+        return out;
+      }),
+    close: () => codec.close(),
+  };
 }
 
 /**
@@ -38,6 +69,7 @@ export function createDeflateNegotiator(
   const options = resolvePerMessageDeflateOptions(option);
   if (options === undefined) return undefined;
   const limiter = new ConcurrencyLimiter(options.concurrency);
+  const totals: DeflateTotals = { deflatedIn: 0, deflatedOut: 0, inflatedIn: 0, inflatedOut: 0 };
   const negotiate = (offer: string): ExtensionAgreement | HandshakeRefusal | undefined => {
     const offers = parseOffers(offer);
     // RFC 6455 §4.2.1 / §9.1: a header that is not a valid extension list is a bad request.
@@ -53,9 +85,9 @@ export function createDeflateNegotiator(
       limiter,
       threshold: options.threshold,
     });
-    return { header: accepted.header, codec };
+    return { header: accepted.header, codec: counted(codec, totals) };
   };
-  return { negotiate, limiter, options };
+  return { negotiate, limiter, options, totals };
 }
 
 function parseOffers(offer: string): Extension[] | undefined {

@@ -7,7 +7,6 @@
  * Refusals are values ({@link HandshakeRefusal}), never exceptions: nothing here throws out of the
  * upgrade path.
  */
-import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -24,6 +23,7 @@ import {
   validateUpgradeRequest,
 } from '../../src/rfc6455/upgrade.js';
 import type { UpgradeOffer, UpgradeRefusal } from '../../src/rfc6455/upgrade.js';
+import { sha1Base64 } from '../../node/sha1.js';
 import type { MessageCodec } from './server-connection.js';
 
 /** Re-exported: the handshake's header rules are the engine's (one RFC 9110 table, one list splitter). */
@@ -49,11 +49,6 @@ export function refusal(status: number, reason?: string, headers: Record<string,
 /** Type guard telling a refusal from a successful result. */
 export function isRefusal(value: unknown): value is HandshakeRefusal {
   return typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number';
-}
-
-/** base64(SHA-1(text)) on node:crypto: what the pure rules need for the accept key. */
-export function sha1Base64(text: string): string {
-  return createHash('sha1').update(text).digest('base64');
 }
 
 /** RFC 6455 §4.2.2: `Sec-WebSocket-Accept` = base64(SHA-1(key + GUID)). */
@@ -150,8 +145,25 @@ export type VerifyClientResult =
   | number
   | { readonly status: number; readonly reason?: string; readonly headers?: Record<string, string> };
 
-/** The application's gate before the 101 (auth, origin, rate limits); may be async. */
-export type VerifyClient = (info: VerifyClientInfo) => VerifyClientResult | Promise<VerifyClientResult>;
+/** `ws`'s callback: `cb(true)` accepts; `cb(false, status?, reason?, headers?)` refuses (401 by default). */
+export type VerifyClientCallback = (result: boolean, status?: number, reason?: string, headers?: Record<string, string>) => void;
+
+/**
+ * The application's gate before the 101 (auth, origin, rate limits), in either form `ws` users
+ * know: return a result (or a promise of one), or declare a second parameter and call it.
+ */
+export type VerifyClient = (info: VerifyClientInfo, callback: VerifyClientCallback) => VerifyClientResult | Promise<VerifyClientResult> | void;
+
+/** Runs `verify` in its promise form, or (two declared parameters) its `ws` callback form. */
+function runVerifyClient(verify: VerifyClient, info: VerifyClientInfo): Promise<VerifyClientResult> {
+  if (verify.length < 2) return Promise.resolve(verify(info, () => undefined) as VerifyClientResult);
+  return new Promise<VerifyClientResult>((resolve, reject) => {
+    const callback: VerifyClientCallback = (ok, status, reason, headers) =>
+      resolve(ok ? true : { status: status ?? 401, ...(reason !== undefined ? { reason } : {}), ...(headers !== undefined ? { headers } : {}) });
+    // A throw (or a rejected promise from an async callback-style hook) is a 500, like any hook failure.
+    Promise.resolve(verify(info, callback)).catch(reject);
+  });
+}
 
 /** Picks one of the offered subprotocols (or none: `false`/`undefined`/`''`). */
 export type HandleProtocols = (offered: readonly string[], req: IncomingMessage) => string | false | null | undefined;
@@ -190,7 +202,7 @@ export interface HandshakeAccepted {
 }
 
 /** Builds a `verifyClient` that admits only the listed origins (403 otherwise). */
-export function originAllowList(origins: readonly string[]): VerifyClient {
+export function originAllowList(origins: readonly string[]): (info: VerifyClientInfo) => VerifyClientResult {
   const allowed = new Set(origins.map((o) => o.toLowerCase()));
   // RFC 6455 §4.2.2 / §10.2: a server may refuse an origin it does not accept with 403.
   return ({ origin }) => (origin !== undefined && allowed.has(origin.toLowerCase()) ? true : refusal(403, 'Origin not allowed'));
@@ -222,7 +234,7 @@ export async function negotiate(
       if (denied !== undefined) return denied;
     }
     if (options.verifyClient !== undefined) {
-      const denied = toRefusal(await options.verifyClient(info));
+      const denied = toRefusal(await runVerifyClient(options.verifyClient, info));
       if (denied !== undefined) return denied;
     }
     const protocol = selectProtocol(upgrade.protocols, req, options.handleProtocols);

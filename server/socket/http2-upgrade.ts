@@ -18,7 +18,8 @@ import { isSafeHeaderValue } from '../../src/rfc6455/http-headers.js';
 import { isToken } from '../../src/rfc6455/http-token.js';
 import { acceptUpgrade } from '../../src/rfc6455/upgrade.js';
 import { abortTransport } from './abort-transport.js';
-import { isRefusal, negotiate, refusal, sha1Base64 } from './handshake.js';
+import { sha1Base64 } from '../../node/sha1.js';
+import { isRefusal, negotiate, refusal } from './handshake.js';
 import type { HandshakeAccepted, HandshakeOptions, HandshakeRefusal } from './handshake.js';
 
 /** A `node:http2` server a WebSocket server can attach to (TLS, or cleartext h2c). */

@@ -5,8 +5,7 @@
  */
 import type { Buffer } from 'node:buffer';
 import { DEFAULTS as ENGINE_DEFAULTS } from '../../src/rfc6455/constants.js';
-import type { MessageCodec } from './message-codec-queue.js';
-import type { ServerConnection } from './server-connection.js';
+import type { MessageCodec } from '../../node/message-codec-queue.js';
 
 /** `readyState` values, the same numbers as the browser's and `ws`'s. */
 export const ReadyStates = Object.freeze({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const);
@@ -16,8 +15,8 @@ export type ReadyState = (typeof ReadyStates)[keyof typeof ReadyStates];
 
 /** Defaults of {@link ServerConnectionOptions} (the compression threshold is the codec's: `PerMessageDeflate`). */
 export const DEFAULTS = Object.freeze({
-  /** How long to wait for the peer to finish the closing handshake before destroying the socket. @default 30000 */
-  closeTimeoutMs: 30_000,
+  /** How long to wait for the peer to finish the closing handshake before destroying the socket, in ms. @default 30000 */
+  closeTimeout: 30_000,
   /** @default 104857600 (100 MiB), as the engine and `ws`. */
   maxPayload: ENGINE_DEFAULTS.maxPayload,
   /** @default 100000 */
@@ -36,16 +35,19 @@ export interface ServerConnectionOptions {
   readonly maxPayload?: number | undefined;
   /** @default DEFAULTS.maxFragments */
   readonly maxFragments?: number | undefined;
-  /** @default DEFAULTS.closeTimeoutMs */
-  readonly closeTimeoutMs?: number | undefined;
+  /** In ms. @default DEFAULTS.closeTimeout (30000) */
+  readonly closeTimeout?: number | undefined;
   /** Told when the connection closed, before `close` is emitted (the server's client tracking). */
   readonly owner?: ConnectionOwner | undefined;
 }
 
-/** Tracks connections without a closure per connection. */
-export interface ConnectionOwner {
+/**
+ * Tracks connections without a closure per connection. `Connection` is the `ServerConnection`
+ * (a parameter, so this file of types never imports the class that imports it).
+ */
+export interface ConnectionOwner<Connection extends object = object> {
   /** The TCP connection is gone. */
-  connectionClosed(connection: ServerConnection): void;
+  connectionClosed(connection: Connection): void;
 }
 
 /** Options of {@link ServerConnection.send}. */
@@ -66,7 +68,7 @@ export interface ServerConnectionEvents {
   message: [data: Buffer, isBinary: boolean];
   /**
    * The TCP connection is gone: the close frame's code and reason, else 1006 — with the reason
-   * `ERR_CLOSE_TIMEOUT` when the peer did not finish the closing handshake within `closeTimeoutMs`.
+   * `ERR_CLOSE_TIMEOUT` when the peer did not finish the closing handshake within `closeTimeout`.
    */
   close: [code: number, reason: Buffer];
   /** The peer broke the protocol (a `ProtocolError` with `code` and `closeCode`); `close` follows. */

@@ -2,13 +2,13 @@
  * A server-side WebSocket with the API Node users know from `ws`: it drives the sans-I/O engine
  * (src/rfc6455) over a `net.Socket` that completed the HTTP upgrade.
  *
- * Per-connection state is kept small on purpose: socket listeners are shared static functions
- * (the connection is found through a symbol on the socket), the engine handler is one small
- * object, and timers exist only while closing.
+ * Per-connection state is kept small on purpose (docs/performance.md): socket listeners are shared
+ * static functions (the connection is found through a symbol on the socket), the engine handler is
+ * one small object, flags share one number, and timers exist only while closing.
  *
- * Lifecycle: one {@link Lifecycle} value (`open` → `closing` (owns the close timer) → `closed`);
- * `readyState` is derived from it. Reading may additionally be paused, for two independent
- * reasons kept as bits (pongs the peer does not read; inbound messages waiting to be inflated).
+ * Lifecycle: one {@link Lifecycle} value (`open` → `closing` (owns the close timer) → `closed`),
+ * `readyState` derived from it. Reading may be paused for three reasons kept as bits (`pause()`,
+ * pongs the peer does not read, messages waiting to be inflated); it resumes when none is left.
  *
  * Listener exceptions: a `message`, `ping` or `pong` listener that throws is never allowed to
  * unwind the parse loop (later messages of the same chunk are still delivered, in order) and is
@@ -17,24 +17,26 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import { CloseCodes } from '../../src/close-codes.js';
-import { ErrorCodes, ProtocolError, TandemError, isProtocolError } from '../../src/errors.js';
+import { ErrorCodes, ProtocolError, isProtocolError } from '../../src/errors.js';
 import { Connection } from '../../src/rfc6455/connection.js';
 import type { ConnectionHandler, Frames } from '../../src/rfc6455/connection.js';
 import { assertSendableCloseCode } from '../../src/rfc6455/frame-writer.js';
+import { callListener } from '../../src/call-listener.js';
 import { abortTransport } from './abort-transport.js';
 import { engineOptionsFor } from './engine-options.js';
-import { toBuffer, toPayload } from './send-data.js';
-import type { SendData } from './send-data.js';
+import { toBuffer, toPayload } from '../../node/send-data.js';
+import type { SendData } from '../../node/send-data.js';
 import { CLOSED, OPEN, readyStateOf, rethrowLater } from './connection-lifecycle.js';
 import type { Lifecycle } from './connection-lifecycle.js';
-import { MessageCodecQueue } from './message-codec-queue.js';
+import { MessageCodecQueue } from '../../node/message-codec-queue.js';
+import { reportNotOpen, writeChunks } from './socket-writes.js';
 import { DEFAULTS, ReadyStates } from './server-connection-options.js';
 import type { ConnectionOwner, ReadyState, SendCallback, ServerConnectionEvents, ServerConnectionOptions, ServerSendOptions } from './server-connection-options.js';
 
-export type { MessageCodec } from './message-codec-queue.js';
-export type { SendData } from './send-data.js';
+export type { MessageCodec } from '../../node/message-codec-queue.js';
+export type { SendData } from '../../node/send-data.js';
 export { DEFAULTS, ReadyStates } from './server-connection-options.js';
 export type { ConnectionOwner, ReadyState, SendCallback, ServerConnectionEvents, ServerConnectionOptions, ServerSendOptions } from './server-connection-options.js';
 
@@ -43,20 +45,18 @@ type TaggedSocket = Duplex & { [kConnection]?: ServerConnection; writableNeedDra
 const EMPTY_BUFFER = Buffer.alloc(0);
 /** The `close` reason (with 1006) when the close timer destroyed the socket. */
 const CLOSE_TIMEOUT_REASON = Buffer.from(ErrorCodes.CloseTimeout);
-/** Frames with a payload this large are written at once, not batched to the end of the tick. */
-const UNBATCHED_WRITE_BYTES = 16 * 1024;
 
-/** Reasons reading is paused (bits; reading resumes when none is left). */
+/** `#flags` bits: why reading is paused (it resumes when none is left), then write-side state. */
 const PAUSED_FOR_PONGS = 1;
 const PAUSED_FOR_INFLATE = 2;
+const PAUSED_BY_USER = 4;
+const PAUSED = PAUSED_FOR_PONGS | PAUSED_FOR_INFLATE | PAUSED_BY_USER;
+const CORKED = 8; // writes of this tick are corked; one uncork is scheduled
+const DRAIN_OWED = 16; // bufferedAmount reached the high-water mark while compressions were queued
 
 /** Emits `ping`/`pong` from inside the parse loop (a throwing listener: see the file header). */
 function emitControl(c: ServerConnection, event: 'ping' | 'pong', payload: Uint8Array): void {
-  try {
-    c.emit(event, toBuffer(payload));
-  } catch (err) {
-    rethrowLater(err);
-  }
+  callListener(rethrowLater, () => c.emit(event, toBuffer(payload)));
 }
 
 /** A WebSocket connection accepted by `WebSocketServer`. */
@@ -76,8 +76,8 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   #closeCode: number = CloseCodes.AbnormalClosure;
   #closeReason: Buffer = EMPTY_BUFFER;
   #closeTimeoutMs: number;
-  #corked = false;
-  #pausedBy = 0;
+  /** Bits (PAUSED_*, CORKED, DRAIN_OWED): one number instead of three fields per connection. */
+  #flags = 0;
   #codec: MessageCodecQueue | undefined;
   #owner: ConnectionOwner | undefined;
 
@@ -89,7 +89,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     super();
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensions ?? '';
-    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs;
+    this.#closeTimeoutMs = options.closeTimeout ?? DEFAULTS.closeTimeout;
     this.#owner = options.owner;
     this.#socket = socket as TaggedSocket;
     this.#engine = new Connection(
@@ -102,7 +102,10 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     if ('setNoDelay' in s && typeof s.setNoDelay === 'function') (s as { setNoDelay(v: boolean): void }).setNoDelay(true);
     if ('setTimeout' in s && typeof s.setTimeout === 'function') (s as { setTimeout(ms: number): void }).setTimeout(0);
     if (head.length > 0) s.unshift(toBuffer(head));
-    s.on('data', ServerConnection.#onData).on('end', ServerConnection.#onEnd).on('error', ServerConnection.#onError);
+    // The peer half-closed: finish our side too (http sockets allow half-open connections). The
+    // stream does that itself when allowHalfOpen is false: no 'end' listener (and listener array) per socket.
+    (s as { allowHalfOpen?: boolean }).allowHalfOpen = false;
+    s.on('data', ServerConnection.#onData).on('error', ServerConnection.#onError);
     s.on('close', ServerConnection.#onClose).on('drain', ServerConnection.#onDrain);
   }
 
@@ -116,16 +119,40 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     return this.#socket.writableLength + (this.#codec?.pendingBytes ?? 0);
   }
 
+  /** Did {@link pause} stop reading (and no {@link resume} restart it yet)? As `ws`'s `isPaused`. */
+  get isPaused(): boolean {
+    return (this.#flags & PAUSED_BY_USER) !== 0;
+  }
+
+  /**
+   * Stop reading from the peer (as `ws` 8) until {@link resume}: with `drain`, this bounds memory
+   * for a peer that sends faster than it reads (docs/server.md, "Slow readers"). A no-op once
+   * closed; `close()` reads again (for the peer's close frame).
+   */
+  pause(): void {
+    if (this.#life === CLOSED) return;
+    this.#pause(PAUSED_BY_USER);
+  }
+
+  /** Read from the peer again after {@link pause} (other reasons to wait, such as inflation, still apply). */
+  resume(): void {
+    if (this.#life === CLOSED) return;
+    this.#resume(PAUSED_BY_USER);
+  }
+
   /** Send a message: strings as text, bytes as binary (or as `options.binary` says). */
   send(data: SendData, options?: ServerSendOptions | SendCallback, cb?: SendCallback): void {
     if (typeof options === 'function') [cb, options] = [options, undefined];
     const [bytes, isBinary] = toPayload(data);
     const binary = options?.binary ?? isBinary;
     const fin = options?.fin ?? true;
-    if (this.#life !== OPEN || !this.#engine.canSend()) return this.#notOpen(cb);
+    if (this.#life !== OPEN || !this.#engine.canSend()) return reportNotOpen(cb, this.readyState);
     if (this.#codec !== undefined && (this.#codec.busy || options?.compress !== false)) {
       const compress = options?.compress !== false && bytes.length >= this.#codec.threshold;
-      return this.#codec.send(bytes, binary, fin, compress, cb);
+      this.#codec.send(bytes, binary, fin, compress, cb);
+      // Queued compressions count in bufferedAmount: promise a `drain` for when they are out.
+      if (this.#codec.busy && this.bufferedAmount >= this.#socket.writableHighWaterMark) this.#flags |= DRAIN_OWED;
+      return;
     }
     this.sendNow(bytes, binary, fin, false, cb);
   }
@@ -135,7 +162,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
    * The caller guarantees it is a complete, unmasked, uncompressed frame.
    */
   sendFrame(frame: readonly Uint8Array[], cb?: SendCallback): void {
-    if (this.#life !== OPEN || !this.#engine.canSend()) return this.#notOpen(cb);
+    if (this.#life !== OPEN || !this.#engine.canSend()) return reportNotOpen(cb, this.readyState);
     if (this.#codec?.busy === true) return this.#codec.sendFrame(frame, cb);
     this.#write(frame, cb);
   }
@@ -167,6 +194,8 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
       this.#write(this.#engine.close(code, reason), undefined);
     }
     this.#closing();
+    // The peer's close frame must be read; nothing more can be queued for it once we are closing.
+    this.#resume(PAUSED_BY_USER);
   }
 
   /** Drop the TCP connection now, without a closing handshake (`close` reports 1006). */
@@ -178,19 +207,26 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
 
   /** @internal Sends through the engine now (the codec queue calls this in order). */
   sendNow(bytes: Uint8Array, binary: boolean, fin: boolean, compress: boolean, cb: SendCallback | undefined): void {
-    if (!this.#engine.canSend()) return this.#notOpen(cb);
+    if (!this.#engine.canSend()) return reportNotOpen(cb, this.readyState);
     this.#write(this.#engine.send(bytes, { binary, fin, compress }), cb);
   }
 
   /** @internal Writes a pre-framed message now (the codec queue calls this in order). */
   sendFrameNow(frame: readonly Uint8Array[], cb: SendCallback | undefined): void {
-    if (!this.#engine.canSend()) return this.#notOpen(cb);
+    if (!this.#engine.canSend()) return reportNotOpen(cb, this.readyState);
     this.#write(frame, cb);
   }
 
   /** @internal The codec queue reached a close() queued behind compressions: send the close frame now. */
   closeEngine(code: number | undefined, reason: string): void {
     this.#write(this.#engine.close(code, reason), undefined);
+  }
+
+  /** @internal Every queued send reached the socket: pay an owed `drain` unless the socket still needs one. */
+  outboundFlushed(): void {
+    if ((this.#flags & DRAIN_OWED) === 0 || this.#socket.writableNeedDrain === true || this.#life === CLOSED) return;
+    this.#flags &= ~DRAIN_OWED;
+    this.emit('drain');
   }
 
   /** @internal Stop reading while inbound messages wait for the codec (`false`: it caught up). */
@@ -202,11 +238,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   /** @internal Emits a complete, validated message (a throwing listener: see the file header). */
   deliver(data: Uint8Array, isBinary: boolean): void {
     if (this.#life === CLOSED) return;
-    try {
-      this.emit('message', toBuffer(data), isBinary);
-    } catch (err) {
-      rethrowLater(err);
-    }
+    callListener(rethrowLater, () => this.emit('message', toBuffer(data), isBinary));
   }
 
   /**
@@ -220,7 +252,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   }
 
   #control(kind: 'ping' | 'pong', data: SendData, cb: SendCallback | undefined): void {
-    if (this.#life !== OPEN || !this.#engine.canSend()) return this.#notOpen(cb);
+    if (this.#life !== OPEN || !this.#engine.canSend()) return reportNotOpen(cb, this.readyState);
     const payload = toPayload(data)[0];
     // A payload over 125 bytes throws here, before anything is written.
     this.#write(kind === 'ping' ? this.#engine.ping(payload) : this.#engine.pong(payload), cb);
@@ -237,58 +269,31 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   }
 
   #pause(reason: number): void {
-    if (this.#pausedBy === 0) this.#socket.pause();
-    this.#pausedBy |= reason;
+    if ((this.#flags & PAUSED) === 0) this.#socket.pause();
+    this.#flags |= reason;
   }
 
   #resume(reason: number): void {
-    if ((this.#pausedBy & reason) === 0) return;
-    this.#pausedBy &= ~reason;
-    if (this.#pausedBy === 0) this.#socket.resume();
-  }
-
-  #notOpen(cb: SendCallback | undefined): void {
-    // As in ws: sending on a closing socket is a race with the peer, not a crash.
-    if (cb !== undefined) {
-      const err = new TandemError(ErrorCodes.InvalidState, `WebSocket is not open: readyState ${this.readyState}`);
-      process.nextTick(cb, err);
-    }
+    if ((this.#flags & reason) === 0) return;
+    this.#flags &= ~reason;
+    if ((this.#flags & PAUSED) === 0) this.#socket.resume();
   }
 
   /** Writes frames (the engine's answer, or a pre-framed message); `cb` runs once the last is flushed. */
   #write(chunks: Frames, cb: SendCallback | undefined): void {
-    const s = this.#socket;
     if (chunks.length === 0 && cb === undefined) return;
-    if (!s.writable) {
-      if (cb !== undefined) process.nextTick(cb, new TandemError(ErrorCodes.InvalidState, 'The socket is closed'));
-      return;
-    }
-    const last = chunks.length - 1;
-    // A large frame goes out at once (one writev): batched, writes outgrow the socket buffer.
-    const now = !this.#corked && last >= 0 && chunks[last]!.length >= UNBATCHED_WRITE_BYTES;
-    if (now) {
-      s.cork();
-    } else if (!this.#corked) {
-      // Batch every write of this tick into one syscall.
-      this.#corked = true;
-      s.cork();
+    if (writeChunks(this.#socket, chunks, cb, (this.#flags & CORKED) !== 0)) {
+      this.#flags |= CORKED;
       process.nextTick(ServerConnection.#uncork, this);
     }
-    for (let i = 0; i < last; i++) {
-      const chunk = chunks[i]!;
-      if (chunk.length > 0) s.write(chunk);
-    }
-    if (last >= 0) s.write(chunks[last]!, cb);
-    if (now) s.uncork();
   }
 
   /** RFC 6455 §7.1.1: the server closes the TCP connection first; the timer covers a silent peer. */
   #endTransport(): void {
-    // Reading may be paused for ping backpressure, and an ending socket never emits 'drain':
-    // resume, or the peer's close frame and FIN go unread until the close timer (nothing more is
-    // written after our close frame, so reading cannot grow a queue any more).
-    if (this.#pausedBy !== 0) {
-      this.#pausedBy = 0;
+    // Paused reading (an ending socket never emits 'drain') would leave the peer's close frame and
+    // FIN unread until the close timer; nothing is written after our close frame, so read again.
+    if ((this.#flags & PAUSED) !== 0) {
+      this.#flags &= ~PAUSED;
       this.#socket.resume();
     }
     if (this.#socket.writable) this.#socket.end();
@@ -296,7 +301,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   }
 
   static #uncork(c: ServerConnection): void {
-    c.#corked = false;
+    c.#flags &= ~CORKED;
     c.#socket.uncork();
   }
 
@@ -314,20 +319,21 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     c.#engine.receive(chunk);
   }
 
-  static #onEnd(this: TaggedSocket): void {
-    // The peer half-closed: finish our side too (http sockets allow half-open connections).
-    if (this.writable) this.end();
-  }
-
   static #onError(this: TaggedSocket): void {
     // ECONNRESET and friends: 'close' follows and reports 1006 unless a close frame was exchanged.
     this.destroy();
   }
 
+  /** The socket wrote out its buffer; `drain` (bufferedAmount back under the mark) waits for queued compressions. */
   static #onDrain(this: TaggedSocket): void {
     const c = this[kConnection];
     if (c === undefined) return;
     c.#resume(PAUSED_FOR_PONGS);
+    if (c.#codec?.busy === true) {
+      c.#flags |= DRAIN_OWED;
+      return;
+    }
+    c.#flags &= ~DRAIN_OWED;
     c.emit('drain');
   }
 

@@ -7,7 +7,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Http2ServerRequest, Http2Session, SecureServerOptions, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import { CloseCodes } from '../../src/close-codes.js';
 import { ErrorCodes, StateError, TandemError } from '../../src/errors.js';
 import { acceptHeaders, isRefusal, negotiate, refusal, validateUpgrade, writeRefusal } from './handshake.js';
@@ -16,6 +16,9 @@ import { attachHttp2, isHttp2Server, upgradeHttp2Stream } from './http2-upgrade.
 import type { Http2Attachment, Http2UpgradeHost, Http2WebSocketHost } from './http2-upgrade.js';
 import { createTlsServer } from './tls-server.js';
 import { createDeflateNegotiator } from './deflate-negotiator.js';
+import type { DeflateTotals } from './deflate-negotiator.js';
+import { validateWebSocketServerOptions } from './validate-options.js';
+import { serverTrace } from '../trace.js';
 import type { ConcurrencyLimiter, PerMessageDeflateOptions } from './permessage-deflate.js';
 import { DEFAULTS as CONNECTION_DEFAULTS, ServerConnection } from './server-connection.js';
 import type { ConnectionOwner } from './server-connection.js';
@@ -24,15 +27,15 @@ import type { ConnectionOwner } from './server-connection.js';
 export const DEFAULTS = Object.freeze({
   /**
    * From TCP connect (own server) or `handleUpgrade` (attached / noServer) until the 101 is
-   * written; a slower client (slow-loris) is dropped. @default 10000
+   * written; a slower client (slow-loris) is dropped, in ms. @default 10000
    */
-  handshakeTimeoutMs: 10_000,
+  handshakeTimeout: 10_000,
   /** Largest request head on a server we create; more is answered with 431. @default 16384 */
   maxHeaderBytes: 16 * 1024,
   /** Most request headers read on a server we create (Node ignores the rest). @default 100 */
   maxHeadersCount: 100,
-  /** @default 30000 */
-  closeTimeoutMs: CONNECTION_DEFAULTS.closeTimeoutMs,
+  /** How long a closing handshake may take before the socket is destroyed, in ms. @default 30000 */
+  closeTimeout: CONNECTION_DEFAULTS.closeTimeout,
   /** @default 104857600 (100 MiB) */
   maxPayload: CONNECTION_DEFAULTS.maxPayload,
   /** @default 100000 */
@@ -67,8 +70,10 @@ export interface WebSocketServerOptions extends HandshakeOptions {
   readonly path?: string | undefined;
   readonly maxPayload?: number | undefined;
   readonly maxFragments?: number | undefined;
-  readonly handshakeTimeoutMs?: number | undefined;
-  readonly closeTimeoutMs?: number | undefined;
+  /** In ms. @default DEFAULTS.handshakeTimeout (10000) */
+  readonly handshakeTimeout?: number | undefined;
+  /** In ms. @default DEFAULTS.closeTimeout (30000) */
+  readonly closeTimeout?: number | undefined;
   readonly maxHeaderBytes?: number | undefined;
   /**
    * permessage-deflate (RFC 7692): `true` for the defaults, an object to tune it, `false` (the
@@ -127,6 +132,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly clients = new Set<ServerConnection>();
   /** The zlib job limiter shared by all connections, when `perMessageDeflate` is on. */
   readonly deflateLimiter: ConcurrencyLimiter | undefined;
+  /** Bytes through permessage-deflate over all connections (for metrics), when it is on. */
+  readonly deflateTotals: DeflateTotals | undefined;
   readonly #options: WebSocketServerOptions;
   readonly #server: HttpServer | Http2WebSocketHost | undefined;
   readonly #ownsServer: boolean;
@@ -135,8 +142,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   /** HTTP/2 sessions of a server we created, closed (GOAWAY) by close(). */
   readonly #sessions = new Set<Http2Session>();
   #state: ServerState = 'open';
+  readonly #trace = serverTrace('tandem:socket');
   #serverClosed = false;
-  readonly #tracker: ConnectionOwner = {
+  readonly #tracker: ConnectionOwner<ServerConnection> = {
     connectionClosed: (ws) => {
       this.clients.delete(ws);
       this.#maybeClosed();
@@ -145,6 +153,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
 
   constructor(options: WebSocketServerOptions, callback?: () => void) {
     super();
+    validateWebSocketServerOptions(options);
     const modes = Number(options.port !== undefined) + Number(options.server !== undefined) + Number(options.noServer === true);
     if (modes !== 1) throw new TandemError(ErrorCodes.InvalidArgument, 'Give exactly one of port, server or noServer');
     const deflate = createDeflateNegotiator(options.perMessageDeflate, options.maxPayload ?? DEFAULTS.maxPayload);
@@ -152,12 +161,13 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       throw new TandemError(ErrorCodes.InvalidArgument, 'Give perMessageDeflate or negotiateExtensions, not both');
     }
     this.deflateLimiter = deflate?.limiter;
+    this.deflateTotals = deflate?.totals;
     this.#options = deflate === undefined ? options : { ...options, negotiateExtensions: deflate.negotiate };
     this.#ownsServer = options.port !== undefined;
     if (options.port !== undefined && options.tls !== undefined) {
       this.#server = this.#listenTls(options.port, options.host, options.tls);
     } else if (options.port !== undefined) {
-      const timeoutMs = options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs;
+      const timeoutMs = options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
       const server = createServer({
         maxHeaderSize: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes,
         headersTimeout: timeoutMs,
@@ -193,7 +203,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (socket: ServerConnection, request: IncomingMessage) => void): void {
     socket.on('error', destroyThis);
-    startHandshakeTimer(socket, this.#options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs);
+    startHandshakeTimer(socket, this.#options.handshakeTimeout ?? DEFAULTS.handshakeTimeout);
     this.#upgrade(req, socket, head, cb).catch((err: unknown) => this.#reportError(err));
   }
 
@@ -263,6 +273,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     }
     clearHandshakeTimer(socket);
     if (isRefusal(outcome)) {
+      if (this.#trace.enabled) this.#trace(`refused ${outcome.status} ${outcome.reason} ${req.url ?? ''} from ${req.socket.remoteAddress ?? '?'}`);
       this.emit('refused', outcome, req);
       return writeRefusal(socket, outcome);
     }
@@ -281,10 +292,11 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       codec: outcome.codec,
       maxPayload: this.#options.maxPayload ?? DEFAULTS.maxPayload,
       maxFragments: this.#options.maxFragments ?? DEFAULTS.maxFragments,
-      closeTimeoutMs: this.#options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs,
+      closeTimeout: this.#options.closeTimeout ?? DEFAULTS.closeTimeout,
       owner: this.#tracker,
     });
     this.clients.add(ws);
+    if (this.#trace.enabled) this.#trace(`accepted ${req.url ?? ''} from ${req.socket.remoteAddress ?? '?'}${outcome.extensions ? ` (${outcome.extensions})` : ''}`);
     cb(ws, req);
   }
 
@@ -333,7 +345,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
 
   /** `port` + `tls`: an HTTP/2 secure server that also speaks HTTP/1.1 (see tls-server.ts). */
   #listenTls(port: number, host: string | undefined, tls: SecureServerOptions): Http2WebSocketHost {
-    const timeoutMs = this.#options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs;
+    const timeoutMs = this.#options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
     const server = createTlsServer(tls, timeoutMs, (socket) => startHandshakeTimer(socket, timeoutMs));
     server.on('session', (session: Http2Session) => {
       this.#sessions.add(session);
@@ -355,7 +367,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly #http2Host: Http2UpgradeHost = {
     accepting: () => this.#state === 'open',
     handshake: () => this.#options,
-    handshakeTimeout: () => this.#options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
+    handshakeTimeout: () => this.#options.handshakeTimeout ?? DEFAULTS.handshakeTimeout,
     refused: (r, req) => this.emit('refused', r, req as unknown as IncomingMessage),
     adopt: (stream, outcome, req) => {
       const request = req as unknown as IncomingMessage;
@@ -367,8 +379,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.emit('listening');
   };
 
+  // A listen error (EADDRINUSE…) with no 'error' listener is thrown, as ws and net.Server do.
   #onServerError = (err: Error): void => {
-    this.emit('error', err);
+    this.#reportError(err);
   };
 }
 

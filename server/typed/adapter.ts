@@ -1,7 +1,11 @@
 /**
  * Room bookkeeping and broadcast fan-out behind one interface, so that a multi-process adapter
- * (Redis pub/sub, a later issue) can replace the in-memory default without touching the rest
- * of the server. The adapter knows peer ids and room names only; it never sees a socket.
+ * (`tandem/redis`) can replace the in-memory default without touching the rest of the server.
+ * The adapter knows peer ids and room names only; it never sees a socket.
+ *
+ * Two views: the synchronous methods answer for this node's own peers (what a handler needs on
+ * the hot path); the `fetch…`/`addRooms`/`removeRooms` methods act on the whole cluster and are
+ * asynchronous, because for a multi-process adapter they travel through the broker.
  */
 
 /** A peer's id, unique per server (and, for a multi-process adapter, across the cluster). */
@@ -18,9 +22,14 @@ export interface BroadcastMessage {
   readonly volatile: boolean;
 }
 
-/** Who a broadcast reaches: the members of `rooms` (every peer when empty), minus the exclusions. */
+/**
+ * Who a broadcast reaches: the members of `rooms` plus the `peers` named directly (every peer
+ * when both are empty), minus the exclusions.
+ */
 export interface BroadcastTarget {
   readonly rooms: ReadonlySet<string>;
+  /** These peers, wherever they are connected (direct messages). Absent = none. */
+  readonly peers?: ReadonlySet<PeerId>;
   /** Peers in any of these rooms are skipped. */
   readonly exceptRooms: ReadonlySet<string>;
   /** These peers are skipped. */
@@ -35,9 +44,17 @@ export interface AdapterHost {
    * and the message volatile.
    */
   deliver(peerId: PeerId, message: BroadcastMessage): boolean;
+  /** Report a failure that belongs to no peer (the broker is unreachable…) on the server's `'error'`. */
+  report?(error: unknown): void;
 }
 
-/** Room membership and broadcast. All methods are synchronous for the local node's view. */
+/** Counters of a multi-process adapter, shown as `server.stats().adapter`. */
+export type AdapterStats = Readonly<Record<string, number | string | boolean>>;
+
+/**
+ * Room membership and broadcast. The synchronous methods are the local node's view; the
+ * asynchronous ones the cluster's (for the memory adapter both are the same).
+ */
 export interface Adapter {
   /** A peer connected: it can now join rooms and receive broadcasts to everyone. */
   addPeer(peerId: PeerId): void;
@@ -53,8 +70,27 @@ export interface Adapter {
   roomNames(): string[];
   /** Number of connected peers known to this adapter. */
   peerCount(): number;
-  /** Deliver `message` to every local peer `target` selects; returns how many it was written to. */
+  /**
+   * Deliver `message` to every peer `target` selects, on every node, each once; returns how many
+   * local peers it was written to (the other nodes deliver on their own).
+   */
   broadcast(message: BroadcastMessage, target: BroadcastTarget): number;
+  /** The peers `target` selects, cluster-wide, each once. */
+  fetchMembers(target: BroadcastTarget): Promise<PeerId[]>;
+  /** The rooms of `peerId`, wherever it is connected (empty for an unknown peer). */
+  fetchRoomsOf(peerId: PeerId): Promise<string[]>;
+  /** Connected peers, cluster-wide. */
+  fetchPeerCount(): Promise<number>;
+  /**
+   * The peers `target` selects, on every node, join `rooms`. Resolves once the request is
+   * applied locally and handed to the other nodes (a later broadcast from this node is ordered
+   * after it on every node).
+   */
+  addRooms(target: BroadcastTarget, rooms: readonly string[]): Promise<void>;
+  /** Like {@link Adapter.addRooms}, leaving `rooms`. */
+  removeRooms(target: BroadcastTarget, rooms: readonly string[]): Promise<void>;
+  /** Counters for `server.stats().adapter` (multi-process adapters). */
+  stats?(): AdapterStats;
   /** Release what the adapter holds (connections to a broker…). */
   close(): Promise<void>;
 }
@@ -110,6 +146,16 @@ export class MemoryAdapter implements Adapter {
     return this.#roomsByPeer.get(peerId) ?? EMPTY;
   }
 
+  /** The connected peers' ids. */
+  peers(): IterableIterator<PeerId> {
+    return this.#roomsByPeer.keys();
+  }
+
+  /** Is `peerId` connected here? */
+  has(peerId: PeerId): boolean {
+    return this.#roomsByPeer.has(peerId);
+  }
+
   membersOf(room: string): ReadonlySet<PeerId> {
     return this.#peersByRoom.get(room) ?? EMPTY;
   }
@@ -124,10 +170,30 @@ export class MemoryAdapter implements Adapter {
 
   broadcast(message: BroadcastMessage, target: BroadcastTarget): number {
     let reached = 0;
-    for (const peerId of this.#recipients(target)) {
+    for (const peerId of this.select(target)) {
       if (this.#host.deliver(peerId, message)) reached += 1;
     }
     return reached;
+  }
+
+  async fetchMembers(target: BroadcastTarget): Promise<PeerId[]> {
+    return [...this.select(target)];
+  }
+
+  async fetchRoomsOf(peerId: PeerId): Promise<string[]> {
+    return [...this.roomsOf(peerId)];
+  }
+
+  async fetchPeerCount(): Promise<number> {
+    return this.peerCount();
+  }
+
+  async addRooms(target: BroadcastTarget, rooms: readonly string[]): Promise<void> {
+    for (const peerId of this.select(target)) for (const room of rooms) this.join(peerId, room);
+  }
+
+  async removeRooms(target: BroadcastTarget, rooms: readonly string[]): Promise<void> {
+    for (const peerId of this.select(target)) for (const room of rooms) this.leave(peerId, room);
   }
 
   async close(): Promise<void> {
@@ -135,16 +201,23 @@ export class MemoryAdapter implements Adapter {
     this.#peersByRoom.clear();
   }
 
-  /** The selected peers, each once (a peer in two target rooms gets one copy). */
-  #recipients(target: BroadcastTarget): Set<PeerId> {
+  /**
+   * The connected peers `target` selects, each once (a peer in two target rooms gets one copy).
+   * Public so that a multi-process adapter can keep its local view in a MemoryAdapter.
+   */
+  select(target: BroadcastTarget): Set<PeerId> {
     const selected = new Set<PeerId>();
-    const candidates: Iterable<PeerId> =
-      target.rooms.size === 0 ? this.#roomsByPeer.keys() : this.#membersOfAny(target.rooms);
-    for (const peerId of candidates) {
-      if (target.exceptPeers.has(peerId) || this.#inAny(peerId, target.exceptRooms)) continue;
-      selected.add(peerId);
-    }
+    const direct = target.peers ?? EMPTY;
+    const everyone = target.rooms.size === 0 && direct.size === 0;
+    const candidates: Iterable<PeerId> = everyone ? this.#roomsByPeer.keys() : this.#membersOfAny(target.rooms);
+    for (const peerId of candidates) this.#pick(selected, peerId, target);
+    for (const peerId of direct) if (this.#roomsByPeer.has(peerId)) this.#pick(selected, peerId, target);
     return selected;
+  }
+
+  #pick(selected: Set<PeerId>, peerId: PeerId, target: BroadcastTarget): void {
+    if (target.exceptPeers.has(peerId) || this.#inAny(peerId, target.exceptRooms)) return;
+    selected.add(peerId);
   }
 
   *#membersOfAny(rooms: ReadonlySet<string>): Iterable<PeerId> {

@@ -2,16 +2,12 @@
  * Who may connect. Before the 101: shutdown and `maxConnections` (503, cheap checks first), then
  * the application's `authenticate` hook (identity, or 401/403); the identity is parked on the
  * request until the socket exists, then handed to the peer. After the 101: the optional
- * `authenticateHello` check of the hello's `auth` ({@link checkHello}).
+ * `authenticateHello` check of the hello's `auth` ({@link helloVerdict}).
  */
 import type { IncomingMessage } from 'node:http';
-import { isAuthenticationError, parseCookies } from './server-options.js';
-import type { AuthRequest } from './server-options.js';
-import type { PeerState } from './peer.js';
+import { authRequest, isAuthenticationError } from './auth.js';
+import type { AuthRequest, Verdict } from './auth.js';
 import { CloseCodes } from '../../src/close-codes.js';
-
-/** What the low-level server's `verifyClient` accepts: `true`, or a refusal. */
-export type Verdict = true | { readonly status: number; readonly reason?: string; readonly headers?: Record<string, string> };
 
 /** Options of {@link Admission}. */
 export interface AdmissionOptions<Identity> {
@@ -85,61 +81,38 @@ export class Admission<Identity> {
   }
 }
 
+/** What emits 'close' and lets a listener be removed again. */
+interface CloseSource {
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
+
 /**
  * What closes when the handshake's transport goes: the TCP socket, or over HTTP/2 the stream
  * (whose `req.socket` proxy forwards `once` to the stream but `off` to the session's socket).
  */
-function closeSource(req: IncomingMessage): { once(event: 'close', f: () => void): unknown; off(event: 'close', f: () => void): unknown } {
-  return (req as { stream?: { once(event: 'close', f: () => void): unknown; off(event: 'close', f: () => void): unknown } }).stream ?? req.socket;
+function closeSource(req: IncomingMessage): CloseSource {
+  return (req as { stream?: CloseSource }).stream ?? req.socket;
 }
 
-/** The {@link AuthRequest} view of an upgrade request. */
-export function authRequest(req: IncomingMessage): AuthRequest {
-  const url = req.url ?? '/';
-  const origin = req.headers.origin;
-  return {
-    url,
-    headers: req.headers,
-    cookies: parseCookies(req.headers.cookie),
-    query: new URL(url, 'http://localhost').searchParams,
-    origin: typeof origin === 'string' ? origin : undefined,
-    remoteAddress: req.socket.remoteAddress,
-  };
-}
-
-/** The part of a peer {@link checkHello} drives. */
-export interface HelloPeer {
-  readonly state: PeerState;
-  markAdmitting(): void;
-  setIdentity(identity: never): void;
-  close(code: number, reason: string): void;
-}
+/** The outcome of an `authenticateHello` check (see {@link helloVerdict}). */
+export type HelloVerdict =
+  | { readonly kind: 'admit'; readonly identity: unknown }
+  /** Close with `code`: 4401 / 4403 for an `AuthenticationError`, 1011 for anything else. */
+  | { readonly kind: 'refuse'; readonly code: number; readonly reason: string; readonly error?: unknown };
 
 /**
- * Runs an `authenticateHello` check for a peer whose hello arrived: the peer is `admitting`
- * meanwhile (the hello timeout keeps running, so a hook that hangs is cut off by it). Resolved →
- * identity, then `open()`; `AuthenticationError` → 4401 / 4403; anything else → reported, 1011.
- * A verdict for a peer that left `admitting` (closed, timed out) is ignored.
+ * Runs an `authenticateHello` check and says what to do with the peer: resolved → admit with that
+ * identity; `AuthenticationError` → close with 4401 / 4403 (Tandem's "do not come back" codes);
+ * anything else → close with 1011, carrying the error to report. Never rejects. The peer waits
+ * in its `admitting` state meanwhile and ignores a verdict that comes after it left it.
  */
-export function checkHello(check: () => unknown, peer: HelloPeer, host: { open(): void; report(error: unknown): void }): void {
-  peer.markAdmitting();
-  new Promise<unknown>((resolve) => resolve(check()))
-    .then(
-      (identity) => {
-        if (peer.state !== 'admitting') return;
-        peer.setIdentity(identity as never);
-        host.open();
-      },
-      (err: unknown) => {
-        if (peer.state !== 'admitting') return;
-        if (!isAuthenticationError(err)) {
-          host.report(err);
-          return peer.close(CloseCodes.InternalError, 'hello check failed');
-        }
-        // Tandem's 44xx codes mean "do not come back": the client stops reconnecting.
-        peer.close(err.status === 403 ? CloseCodes.Forbidden : CloseCodes.Unauthorized, err.message);
-      },
-    )
-    // The server's listeners are guarded, so this is a last resort: never an unhandled rejection.
-    .catch((err: unknown) => host.report(err));
+export function helloVerdict(check: () => unknown): Promise<HelloVerdict> {
+  return new Promise<unknown>((resolve) => resolve(check())).then(
+    (identity): HelloVerdict => ({ kind: 'admit', identity }),
+    (err: unknown): HelloVerdict => {
+      if (!isAuthenticationError(err)) return { kind: 'refuse', code: CloseCodes.InternalError, reason: 'hello check failed', error: err };
+      return { kind: 'refuse', code: err.status === 403 ? CloseCodes.Forbidden : CloseCodes.Unauthorized, reason: err.message };
+    },
+  );
 }

@@ -5,7 +5,7 @@
  * what cannot keep up, so memory per peer stays bounded by roughly `maxBufferedBytes` plus one
  * message.
  */
-import { ErrorCodes, TandemError } from '../../src/errors.js';
+import { ErrorCodes, TandemError, TandemTypeError } from '../../src/errors.js';
 import { assertNever } from '../../src/assert-never.js';
 
 /**
@@ -47,7 +47,7 @@ export function backpressurePolicy(options: BackpressureOptions = {}): Backpress
   const highWaterMark = options.highWaterMark ?? BACKPRESSURE_DEFAULTS.highWaterMark;
   const maxBufferedBytes = options.maxBufferedBytes ?? highWaterMark * 4;
   if (!(highWaterMark > 0) || !(maxBufferedBytes >= highWaterMark)) {
-    throw new RangeError('backpressure: need 0 < highWaterMark <= maxBufferedBytes');
+    throw new TandemTypeError(ErrorCodes.InvalidArgument, 'createServer: backpressure needs 0 < highWaterMark <= maxBufferedBytes');
   }
   return { highWaterMark, policy: options.policy ?? BACKPRESSURE_DEFAULTS.policy, maxBufferedBytes };
 }

@@ -1,10 +1,11 @@
 /**
- * Server-side liveness: a protocol ping to every peer each `intervalMs`, and a peer that has not
- * answered `timeoutMs` after its ping is terminated. Idle connections own no timers: one sweep
+ * Server-side liveness: a protocol ping to every peer each `interval`, and a peer that has not
+ * answered `timeout` after its ping is terminated. Idle connections own no timers: one sweep
  * timer serves every tracked peer, armed for the earliest deadline and coalesced so that it fires
- * at most once per `resolutionMs` however many peers there are. With no peers, no timer runs.
+ * at most once per `resolution` however many peers there are. With no peers, no timer runs.
  */
 import { assertNever } from '../../src/assert-never.js';
+import { callListener } from '../../src/call-listener.js';
 import type { Scheduler, TimerHandle } from '../../src/scheduler.js';
 import { HEARTBEAT_DEFAULTS } from '../../src/heartbeat.js';
 
@@ -31,23 +32,23 @@ export interface LivenessHandle {
 
 /** Options of {@link LivenessSweep}. */
 export interface LivenessOptions {
-  /** Time between two pings to the same peer. @default 25000 */
-  readonly intervalMs?: number;
-  /** How long after a ping the peer has to answer. @default 10000 */
-  readonly timeoutMs?: number;
-  /** Sweeps are at least this far apart, so thousands of peers cost one wake-up. @default min(1000, intervalMs / 10, timeoutMs / 10) */
-  readonly resolutionMs?: number;
+  /** Time between two pings to the same peer, in ms. @default 25000 */
+  readonly interval?: number;
+  /** How long after a ping the peer has to answer, in ms. @default 10000 */
+  readonly timeout?: number;
+  /** Sweeps are at least this far apart, so thousands of peers cost one wake-up, in ms. @default min(1000, interval / 10, timeout / 10) */
+  readonly resolution?: number;
   readonly scheduler: Scheduler;
 }
 
 /** Defaults of {@link LivenessOptions}: the shared heartbeat policy, so both ends agree. */
 export const LIVENESS_DEFAULTS = Object.freeze({
   /** @default 25000 */
-  intervalMs: HEARTBEAT_DEFAULTS.interval,
+  interval: HEARTBEAT_DEFAULTS.interval,
   /** @default 10000 */
-  timeoutMs: HEARTBEAT_DEFAULTS.timeout,
+  timeout: HEARTBEAT_DEFAULTS.timeout,
   /** @default 1000 */
-  resolutionMs: 1_000,
+  resolution: 1_000,
 });
 
 /** Per-peer state: waiting for the next ping, or waiting for the answer to the last one. */
@@ -71,10 +72,10 @@ export class LivenessSweep {
 
   constructor(options: LivenessOptions) {
     this.#scheduler = options.scheduler;
-    this.#intervalMs = options.intervalMs ?? LIVENESS_DEFAULTS.intervalMs;
-    this.#timeoutMs = options.timeoutMs ?? LIVENESS_DEFAULTS.timeoutMs;
+    this.#intervalMs = options.interval ?? LIVENESS_DEFAULTS.interval;
+    this.#timeoutMs = options.timeout ?? LIVENESS_DEFAULTS.timeout;
     // Coarser than a tenth of the shortest period would blur the deadlines themselves.
-    this.#resolutionMs = options.resolutionMs ?? Math.min(LIVENESS_DEFAULTS.resolutionMs, this.#intervalMs / 10, this.#timeoutMs / 10);
+    this.#resolutionMs = options.resolution ?? Math.min(LIVENESS_DEFAULTS.resolution, this.#intervalMs / 10, this.#timeoutMs / 10);
   }
 
   /** Number of tracked peers. */
@@ -87,7 +88,7 @@ export class LivenessSweep {
     return this.#timer !== undefined;
   }
 
-  /** Start tracking a peer: its first ping is due `intervalMs` from now. */
+  /** Start tracking a peer: its first ping is due `interval` from now. */
   track(target: LivenessTarget): LivenessHandle {
     const entry: Entry = { target, state: { kind: 'idle', pingAt: this.#scheduler.now() + this.#intervalMs } };
     this.#entries.add(entry);
@@ -152,9 +153,9 @@ export class LivenessSweep {
     if (next !== Infinity) this.#arm(Math.max(next, now + this.#resolutionMs));
     // State is settled before any peer code runs (a ping may throw, a terminate may untrack);
     // one failing peer must not cost the others their ping or their deadline.
-    for (const target of toPing) attempt(target, () => target.ping());
+    for (const target of toPing) callListener((err) => target.failed?.(err), () => target.ping());
     const reason = `no pong within ${this.#timeoutMs} ms of a ping`;
-    for (const target of toTerminate) attempt(target, () => target.terminate(reason));
+    for (const target of toTerminate) callListener((err) => target.failed?.(err), () => target.terminate(reason));
   }
 
   /** Make sure the timer fires no later than `at`. */
@@ -169,13 +170,5 @@ export class LivenessSweep {
     if (this.#timer === undefined) return;
     this.#scheduler.clearTimeout(this.#timer.handle);
     this.#timer = undefined;
-  }
-}
-
-function attempt(target: LivenessTarget, action: () => void): void {
-  try {
-    action();
-  } catch (err) {
-    target.failed?.(err);
   }
 }

@@ -1,15 +1,13 @@
 /**
- * The server's request handlers (`server.handle`), installed on every peer's conversation: on
- * the peers connected when a handler is registered and on every peer that connects later.
- * Each call is counted on its peer while it runs, so a handler that never settles shows in
+ * The server's request handlers (`server.handle`): one table for all peers, which every peer's
+ * conversation looks up by name when a request arrives (registering a handler costs nothing per
+ * peer). Each call is counted on its peer while it runs, so a handler that never settles shows in
  * `stats().pendingHandlers` until its peer leaves, and is then forgotten with it; a peer may have
- * at most {@link REQUEST_HANDLER_DEFAULTS}.maxPendingPerPeer calls running at once.
+ * at most `maxPendingRequests` calls running at once, checked in {@link RequestHandlers}'s one
+ * call path.
  */
-import type { Peer } from './peer.js';
-import type { AnyRequestHandler } from '../../src/conversation.js';
-import { RequestError } from '../../src/requests.js';
-
-type AnyPeer = Peer<never>;
+import type { AnyRequestHandler, HandlerTable } from '../../src/conversation.js';
+import { RequestError, RequestErrorCodes } from '../../src/requests.js';
 
 /** Limits of the request handlers. */
 export const REQUEST_HANDLER_DEFAULTS = Object.freeze({
@@ -17,55 +15,75 @@ export const REQUEST_HANDLER_DEFAULTS = Object.freeze({
    * Calls one peer may have running at once. Each costs a few hundred bytes until it settles, so
    * without a cap a peer flooding a handler that waits forever grows server memory without bound
    * (100,000 requests measured ~40 MB RSS). Past it a request is answered at once with
-   * {@link TOO_MANY_REQUESTS}, like HTTP 429. @default 1024
+   * `too_many_requests` (`RequestErrorCodes.TooManyRequests`), like HTTP 429. @default 1024
    */
   maxPendingPerPeer: 1024,
 });
 
-/** The error-envelope code answering a request over {@link REQUEST_HANDLER_DEFAULTS}.maxPendingPerPeer. */
-export const TOO_MANY_REQUESTS = 'too_many_requests';
-
-/** Handlers by method name, shared by all peers of one server. */
-export class RequestHandlers {
-  readonly #handlers = new Map<string, AnyRequestHandler<AnyPeer>>();
-  readonly #peers: () => Iterable<AnyPeer>;
+/** Handlers by method name, shared by all peers of one server; `P` is the server's peer type. */
+export class RequestHandlers<P extends object> implements HandlerTable<P> {
+  readonly #handlers = new Map<string, AnyRequestHandler<P>>();
+  /** Calls running per peer (a peer with none has no entry). */
+  readonly #running = new Map<P, number>();
   readonly #maxPendingPerPeer: number;
+  readonly #observe: ((method: string, seconds: number) => void) | undefined;
+  #total = 0;
 
-  /** `peers` lists the connected peers (handlers are installed on them at once). */
-  constructor(peers: () => Iterable<AnyPeer>, maxPendingPerPeer: number = REQUEST_HANDLER_DEFAULTS.maxPendingPerPeer) {
-    this.#peers = peers;
+  /** `observe` gets each call's duration, from the request's arrival to its handler settling (metrics). */
+  constructor(maxPendingPerPeer: number = REQUEST_HANDLER_DEFAULTS.maxPendingPerPeer, observe?: (method: string, seconds: number) => void) {
     this.#maxPendingPerPeer = maxPendingPerPeer;
+    this.#observe = observe;
+  }
+
+  /** Handler calls running now, over all peers. */
+  get pending(): number {
+    return this.#total;
   }
 
   /** Register `handler` for `method` (replacing any previous one); returns the disposer. */
-  register(method: string, handler: (payload: unknown, peer: AnyPeer) => unknown): () => void {
-    const counted: AnyRequestHandler<AnyPeer> = (payload, peer) => {
-      const max = this.#maxPendingPerPeer;
-      // A RequestError travels back as its error envelope (no report: the peer's doing, not a bug).
-      if (peer.inflight >= max) return Promise.reject(new RequestError(TOO_MANY_REQUESTS, `at most ${max} requests may be pending on one connection`));
-      peer.inflight += 1;
-      const settled = (): void => void (peer.inflight -= 1);
-      const result = Promise.resolve().then(() => handler(payload, peer));
-      result.then(settled, settled);
-      return result;
-    };
-    this.#handlers.set(method, counted);
-    for (const peer of this.#peers()) install(peer, method, counted);
+  register(method: string, handler: (payload: unknown, peer: P) => unknown): () => void {
+    const call: AnyRequestHandler<P> = (payload, peer) => this.#call(method, handler, payload, peer);
+    this.#handlers.set(method, call);
     return () => {
-      if (this.#handlers.get(method) !== counted) return;
-      this.#handlers.delete(method);
-      for (const peer of this.#peers()) peer.handlers.get(method)?.();
+      if (this.#handlers.get(method) === call) this.#handlers.delete(method);
     };
   }
 
-  /** Install every registered handler on a new peer. */
-  installAll(peer: AnyPeer): void {
-    for (const [method, handler] of this.#handlers) install(peer, method, handler);
+  /** The handler of `method` (a conversation's lookup, once per request). */
+  get(method: string): AnyRequestHandler<P> | undefined {
+    return this.#handlers.get(method);
+  }
+
+  /** The peer left: its calls still running no longer count (their answers are dropped anyway). */
+  forget(peer: P): void {
+    const running = this.#running.get(peer);
+    if (running === undefined) return;
+    this.#running.delete(peer);
+    this.#total -= running;
+  }
+
+  #call(method: string, handler: (payload: unknown, peer: P) => unknown, payload: unknown, peer: P): Promise<unknown> {
+    const running = this.#running.get(peer) ?? 0;
+    const max = this.#maxPendingPerPeer;
+    // A RequestError travels back as its error envelope (no report: the peer's doing, not a bug).
+    if (running >= max) return Promise.reject(new RequestError(RequestErrorCodes.TooManyRequests, `at most ${max} requests may be pending on one connection`));
+    this.#running.set(peer, running + 1);
+    this.#total += 1;
+    const started = performance.now();
+    const settled = (): void => {
+      this.#settled(peer);
+      this.#observe?.(method, (performance.now() - started) / 1000);
+    };
+    const result = Promise.resolve().then(() => handler(payload, peer));
+    result.then(settled, settled);
+    return result;
+  }
+
+  #settled(peer: P): void {
+    const running = this.#running.get(peer);
+    if (running === undefined) return; // forgotten with its peer
+    if (running === 1) this.#running.delete(peer);
+    else this.#running.set(peer, running - 1);
+    this.#total -= 1;
   }
 }
-
-function install(peer: AnyPeer, method: string, handler: AnyRequestHandler<AnyPeer>): void {
-  peer.handlers.get(method)?.();
-  peer.handlers.set(method, peer.conversation.handle(method, handler as never));
-}
-

@@ -1,7 +1,8 @@
 /**
- * Options of `createServer`, their defaults, and what the `authenticate` hook sees.
+ * Options of `createServer` and their defaults (the types only, plus the mapping onto the
+ * low-level server's options). What the hooks see and throw lives in auth.ts.
  */
-import type { Server as HttpServer, IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { SecureServerOptions } from 'node:http2';
 import type { Http2WebSocketHost } from '../socket/http2-upgrade.js';
 import type { AdapterFactory } from './adapter.js';
@@ -9,46 +10,11 @@ import type { Peer } from './peer.js';
 import type { BackpressureOptions } from './backpressure.js';
 import type { PerMessageDeflateOptions } from '../socket/permessage-deflate.js';
 import type { WebSocketServerOptions } from '../socket/websocket-server.js';
-import type { Verdict } from './admission.js';
+import type { AuthRequest, Verdict } from './auth.js';
 import type { Codec } from '../../src/codec.js';
+import type { Logger } from '../../src/logger.js';
 import type { Scheduler } from '../../src/scheduler.js';
 import type { ContractSchemas } from '../../src/validate.js';
-import { TandemError } from '../../src/errors.js';
-
-/** What `authenticate` sees of the HTTP upgrade request, before the 101. */
-export interface AuthRequest {
-  /** The request target, e.g. `/chat?token=…`. */
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  /** Parsed `Cookie` header. */
-  readonly cookies: Readonly<Record<string, string>>;
-  /** Parsed query string of `url`. */
-  readonly query: URLSearchParams;
-  readonly origin: string | undefined;
-  readonly remoteAddress: string | undefined;
-}
-
-/**
- * Throw (or reject with) this from `authenticate` to refuse the handshake with `status`
- * (401 by default, 403 for "known but not allowed"). Any other exception refuses with 500
- * and is reported through the server's `'error'` event.
- */
-export class AuthenticationError extends TandemError {
-  /** HTTP status of the refusal. */
-  readonly status: number;
-  /** Marks the class across duplicate module copies (ESM + CJS). */
-  readonly isAuthenticationError = true as const;
-
-  constructor(status: 401 | 403 | number = 401, message = status === 403 ? 'Forbidden' : 'Unauthorized') {
-    super(status === 403 ? 'ERR_FORBIDDEN' : 'ERR_UNAUTHORIZED', message);
-    this.status = status;
-  }
-}
-
-/** Is `err` an {@link AuthenticationError} (from any copy of this module)? */
-export function isAuthenticationError(err: unknown): err is AuthenticationError {
-  return typeof err === 'object' && err !== null && (err as { isAuthenticationError?: unknown }).isAuthenticationError === true;
-}
 
 /** Server-side liveness: protocol pings (RFC 6455 §5.5.2) from one sweep timer. */
 export interface ServerHeartbeatOptions {
@@ -58,8 +24,8 @@ export interface ServerHeartbeatOptions {
   readonly timeout?: number;
 }
 
-/** Options of `createServer<Contract, Identity>()`. */
-export interface ServerOptions<C, Identity = unknown> {
+/** Options of `createServer<Contract, Identity, Data>()`. */
+export interface ServerOptions<C, Identity = unknown, Data extends object = Record<string, unknown>> {
   // — where to listen: exactly one of port, server, noServer (as `WebSocketServer`) —
   /** Listen on this port (0: any free port). */
   readonly port?: number;
@@ -99,7 +65,7 @@ export interface ServerOptions<C, Identity = unknown> {
    * 4401 (or 4403 for status 403), codes after which the client does not reconnect. Messages
    * arriving meanwhile are held and processed after `'connection'`.
    */
-  readonly authenticateHello?: (auth: unknown, peer: Peer<C, Identity>) => Identity | Promise<Identity>;
+  readonly authenticateHello?: (auth: unknown, peer: Peer<C, Identity, Data>) => Identity | Promise<Identity>;
   /**
    * How long a TCP connection may take to complete its HTTP upgrade; slower ones are dropped
    * before the 101 (slow-loris), in ms. @default 10000
@@ -138,6 +104,12 @@ export interface ServerOptions<C, Identity = unknown> {
   readonly closeTimeout?: number;
   /** Clock and timers. @default systemScheduler */
   readonly scheduler?: Scheduler;
+  /**
+   * Where an error is written when no `'error'` listener (on the server or its peer) heard it: a
+   * handler or listener that threw, a hook that failed, a slow consumer. `false` for nowhere.
+   * @default consoleLogger (one `console.error` line naming the source and the peer)
+   */
+  readonly logger?: Logger | false;
 }
 
 /** Defaults of {@link ServerOptions}. */
@@ -157,8 +129,8 @@ export const SERVER_DEFAULTS = Object.freeze({
  * the timeouts, so there is one default per concept (the socket's close timer is `closeTimeout`,
  * not the low-level 30 s; the upgrade deadline is `handshakeTimeout`).
  */
-export function lowLevelOptions<C, Identity>(
-  options: ServerOptions<C, Identity>,
+export function lowLevelOptions<C, Identity, Data extends object>(
+  options: ServerOptions<C, Identity, Data>,
   verify: (req: IncomingMessage) => Promise<Verdict>,
 ): WebSocketServerOptions {
   return {
@@ -172,8 +144,8 @@ export function lowLevelOptions<C, Identity>(
     ...(options.origins !== undefined ? { origins: options.origins } : {}),
     ...(options.perMessageDeflate !== undefined ? { perMessageDeflate: options.perMessageDeflate } : {}),
     maxPayload: options.maxMessageBytes ?? SERVER_DEFAULTS.maxMessageBytes,
-    closeTimeoutMs: options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout,
-    handshakeTimeoutMs: options.handshakeTimeout ?? SERVER_DEFAULTS.handshakeTimeout,
+    closeTimeout: options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout,
+    handshakeTimeout: options.handshakeTimeout ?? SERVER_DEFAULTS.handshakeTimeout,
     verifyClient: (info) => verify(info.req),
   };
 }
@@ -184,27 +156,4 @@ export interface CloseOptions {
   readonly restart?: boolean;
   /** Overrides `closeTimeout` for this shutdown, in ms. */
   readonly timeout?: number;
-}
-
-/**
- * Parses a `Cookie` header (RFC 6265 §5.4) into name → value; malformed pairs are skipped.
- * The result has no prototype: a cookie named `constructor` or `__proto__` is just a cookie, and
- * an absent one reads `undefined`.
- */
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const cookies = Object.create(null) as Record<string, string>;
-  if (header === undefined) return cookies;
-  for (const pair of header.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) continue;
-    const name = pair.slice(0, eq).trim();
-    let value = pair.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    try {
-      cookies[name] = decodeURIComponent(value);
-    } catch {
-      cookies[name] = value;
-    }
-  }
-  return cookies;
 }

@@ -1,6 +1,10 @@
 /**
  * Counters behind `server.stats()`: plain numbers bumped on the hot path, copied out on demand.
+ * They also feed the Prometheus metrics of `server.metrics()` (metrics.ts), so the server has one
+ * place to count in.
  */
+import type { AdapterStats } from './adapter.js';
+import { ServerMetrics } from './metrics.js';
 
 /** A snapshot returned by `server.stats()`. */
 export interface ServerStats {
@@ -21,6 +25,8 @@ export interface ServerStats {
   readonly refused: Readonly<Record<number, number>>;
   /** Closed connections by close code, clean closes (1000, 1001, 1012) excluded. */
   readonly errorsByCloseCode: Readonly<Record<number, number>>;
+  /** The adapter's own counters, when it has any (`tandem/redis`: queued, dropped, connected…). */
+  readonly adapter?: AdapterStats;
 }
 
 // Codes that end a connection on purpose, not because something went wrong.
@@ -36,26 +42,44 @@ export class StatsCounters {
   pendingHandlers = 0;
   readonly #refused = new Map<number, number>();
   readonly #closes = new Map<number, number>();
+  /** The Prometheus side of the same counts (plus what only metrics show). */
+  readonly metrics = new ServerMetrics();
 
   /** A message of `bytes` arrived. */
   received(bytes: number): void {
     this.messagesIn += 1;
     this.bytesIn += bytes;
+    this.metrics.received(bytes);
   }
 
-  /** `count` copies of a message of `bytes` were written. */
-  sent(bytes: number, count = 1): void {
+  /** `count` copies of a `kind` message of `bytes` were written (a broadcast is an event). */
+  sent(bytes: number, count = 1, kind = 'event'): void {
     this.messagesOut += count;
     this.bytesOut += bytes * count;
+    this.metrics.sent(kind, bytes, count);
+  }
+
+  /** A broadcast was written to `deliveries` peers; returns that number. */
+  broadcast(deliveries: number): number {
+    this.metrics.broadcasts.inc();
+    this.metrics.deliveries.inc(undefined, deliveries);
+    return deliveries;
+  }
+
+  /** A handshake was accepted (101). */
+  accepted(): void {
+    this.metrics.handshakes.inc({ status: 101 });
   }
 
   /** A handshake was refused with HTTP `status`. */
   refusedWith(status: number): void {
     this.#refused.set(status, (this.#refused.get(status) ?? 0) + 1);
+    this.metrics.handshakes.inc({ status });
   }
 
   /** A connection closed with `code`. */
   closedWith(code: number): void {
+    this.metrics.closes.inc({ code });
     if (CLEAN.has(code)) return;
     this.#closes.set(code, (this.#closes.get(code) ?? 0) + 1);
   }

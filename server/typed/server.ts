@@ -8,23 +8,29 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import type { Adapter, BroadcastMessage, BroadcastTarget, PeerId } from './adapter.js';
 import { memoryAdapter } from './adapter.js';
-import { backpressurePolicy, beforeWrite, isSlowConsumer, slowConsumerError, slowConsumerReason } from './backpressure.js';
+import { backpressurePolicy } from './backpressure.js';
 import type { BackpressurePolicy } from './backpressure.js';
 import { LivenessSweep } from './liveness.js';
 import { Peer } from './peer.js';
-import type { EmitArgs, EmitOptions, PeerHost, PeerSocket } from './peer.js';
-import { PreparedMessage, prepared } from './prepared-message.js';
+import type { EmitArgs, EmitOptions } from './peer.js';
+import { failureMessage } from './peer-host.js';
+import type { PeerHost } from './peer-host.js';
+import { PreparedMessage } from './prepared-message.js';
 import { BroadcastOperator } from './rooms.js';
 import type { BroadcastOptions, PeerLike } from './rooms.js';
-import { Admission, checkHello } from './admission.js';
+import { Admission } from './admission.js';
+import { ListenOutcome, isListenError } from './listen-outcome.js';
+import { validateServerOptions } from './validate-options.js';
+import { meteredCodec } from './metrics.js';
+import { serverLine, serverTrace } from '../trace.js';
+import { tracedCodec } from '../../src/debug.js';
 import { RequestHandlers } from './request-handlers.js';
-import { PeerDeadlines } from './peer-deadlines.js';
 import { SERVER_DEFAULTS, lowLevelOptions } from './server-options.js';
 import type { CloseOptions, ServerOptions } from './server-options.js';
-import { StatsCounters, byteLength } from './server-stats.js';
+import { StatsCounters } from './server-stats.js';
 import type { ServerStats } from './server-stats.js';
 import { WebSocketServer } from '../socket/websocket-server.js';
 import type { ServerConnection } from '../socket/server-connection.js';
@@ -32,10 +38,10 @@ import { CloseCodes } from '../../src/close-codes.js';
 import { jsonCodec } from '../../src/codec.js';
 import type { Codec } from '../../src/codec.js';
 import type { EventName, RequestHandler, RequestName, RequestPayload, ResponsePayload, ServerEndpoint } from '../../src/contract.js';
-import { Conversation } from '../../src/conversation.js';
-import { PROTOCOL_VERSION, welcomeEnvelope } from '../../src/envelope.js';
-import type { Envelope, HelloEnvelope } from '../../src/envelope.js';
-import { DisconnectedError } from '../../src/requests.js';
+import { eventEnvelope } from '../../src/envelope.js';
+import { callListener } from '../../src/call-listener.js';
+import { loggerFrom } from '../../src/logger.js';
+import type { Logger } from '../../src/logger.js';
 import { systemScheduler } from '../../src/scheduler.js';
 import type { Scheduler } from '../../src/scheduler.js';
 import type { ContractDefinition } from '../../src/validate.js';
@@ -44,62 +50,68 @@ import type { ContractDefinition } from '../../src/validate.js';
 export type ServerState = 'running' | 'closing' | 'closed';
 
 type Ep<C> = ServerEndpoint<C>;
-type AnyPeer = Peer<never>;
 type Listener = (...args: never[]) => void;
 
 /** The typed server; create it with {@link createServer}. */
 export class TandemServer<C, Identity = unknown, Data extends object = Record<string, unknown>> {
-  readonly #options: ServerOptions<C, Identity>;
+  readonly #options: ServerOptions<C, Identity, Data>;
   readonly #events = new EventEmitter();
   readonly #wss: WebSocketServer;
   readonly #scheduler: Scheduler;
   readonly #codec: Codec;
-  readonly #backpressure: BackpressurePolicy;
+  readonly #logger: Logger | undefined;
   readonly #liveness: LivenessSweep | undefined;
   readonly #adapter: Adapter;
   readonly #admission: Admission<Identity>;
   readonly #stats = new StatsCounters();
   readonly #peers = new Map<PeerId, Peer<C, Identity, Data>>();
-  readonly #handlers: RequestHandlers;
-  readonly #deadlines: PeerDeadlines<AnyPeer>;
-  readonly #host: PeerHost;
+  readonly #handlers: RequestHandlers<Peer<C, Identity, Data>>;
+  readonly #host: PeerHost<Peer<C, Identity, Data>>;
   readonly #root: BroadcastOperator<Ep<C>['emits']>;
   readonly #closeTimeout: number;
+  readonly #trace = serverTrace('tandem:server');
   #state: ServerState = 'running';
+  readonly #listen = new ListenOutcome();
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
 
-  constructor(options: ServerOptions<C, Identity>) {
+  constructor(options: ServerOptions<C, Identity, Data>) {
+    validateServerOptions(options);
     this.#options = options;
     this.#scheduler = options.scheduler ?? systemScheduler;
-    this.#deadlines = new PeerDeadlines(this.#scheduler);
-    this.#codec = options.codec ?? jsonCodec;
+    this.#codec = tracedCodec(meteredCodec(options.codec ?? jsonCodec, this.#stats.metrics), serverTrace('tandem:server:wire'));
+    this.#logger = loggerFrom(options.logger);
     this.#closeTimeout = options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout;
-    this.#handlers = new RequestHandlers(() => this.#peers.values() as Iterable<unknown> as Iterable<AnyPeer>, options.maxPendingRequests);
-    this.#backpressure = backpressurePolicy(options.backpressure);
+    this.#handlers = new RequestHandlers(options.maxPendingRequests, this.#stats.metrics.observeRequest);
     this.#liveness =
       options.heartbeat === false
         ? undefined
         : new LivenessSweep({
             scheduler: this.#scheduler,
-            ...(options.heartbeat?.interval !== undefined ? { intervalMs: options.heartbeat.interval } : {}),
-            ...(options.heartbeat?.timeout !== undefined ? { timeoutMs: options.heartbeat.timeout } : {}),
+            ...(options.heartbeat?.interval !== undefined ? { interval: options.heartbeat.interval } : {}),
+            ...(options.heartbeat?.timeout !== undefined ? { timeout: options.heartbeat.timeout } : {}),
           });
-    this.#adapter = (options.adapter ?? memoryAdapter)({ deliver: (peerId, message) => this.#deliver(peerId, message) });
-    this.#host = this.#makeHost();
-    this.#root = new BroadcastOperator((event, payload, target, opts) => this.#broadcast(event, payload, target, opts));
+    this.#adapter = (options.adapter ?? memoryAdapter)({ deliver: (peerId, message) => this.#deliver(peerId, message), report: (err) => this.#report(err, undefined) });
+    this.#host = this.#makeHost(backpressurePolicy(options.backpressure));
+    this.#root = new BroadcastOperator((event, payload, target, opts) => this.#broadcast(event, payload, target, opts), undefined, false, this.#adapter);
     this.#admission = new Admission<Identity>({
       ...(options.authenticate ? { authenticate: options.authenticate } : {}),
       maxConnections: options.maxConnections ?? Infinity,
       connections: () => this.#peers.size,
       accepting: () => this.#state === 'running',
-      report: (err) => this.#report(err, undefined),
+      report: (err) => this.#report(err, undefined, 'authenticate'),
     });
     this.#wss = new WebSocketServer(lowLevelOptions(options, (req) => this.#admission.verify(req)));
     this.#wss.on('connection', (socket, req) => this.#connect(socket, req));
-    this.#wss.on('listening', () => this.#emit('listening', undefined));
+    this.#wss.on('listening', () => (this.#listen.listening(), this.#emit('listening', undefined)));
     this.#wss.on('refused', (refusal) => this.#stats.refusedWith(refusal.status));
-    this.#wss.on('error', (err) => this.#report(err, undefined));
+    this.#wss.on('error', (err) => (isListenError(err) ? this.#listenFailed(err) : this.#report(err, undefined, 'WebSocketServer')));
+    if (options.port === undefined) this.#listen.listening(); // attached or noServer: nothing to wait for
+  }
+
+  /** Resolves once listening (at once when attached or `noServer`); rejects with a listen error (EADDRINUSE…; `state` is then `closed`). */
+  ready(): Promise<void> {
+    return this.#listen.promise;
   }
 
   /** `running`, `closing` (in `close()`) or `closed`. */
@@ -165,7 +177,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     // NoInfer: K comes from `method` alone, so a literal response is checked, not widened.
     handler: NoInfer<RequestHandler<RequestPayload<Ep<C>['serves'], K>, ResponsePayload<Ep<C>['serves'], K>, Peer<C, Identity, Data>>>,
   ): () => void {
-    return this.#handlers.register(method, handler as unknown as (payload: unknown, peer: AnyPeer) => unknown);
+    return this.#handlers.register(method, handler as (payload: unknown, peer: Peer<C, Identity, Data>) => unknown);
   }
 
   /** Broadcast to the members of `room` (chain `.to`, `.except`, `.volatile`). */
@@ -176,6 +188,11 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   /** Alias of {@link TandemServer.to}. */
   in(room: string | readonly string[]): BroadcastOperator<Ep<C>['emits']> {
     return this.#root.to(room);
+  }
+
+  /** Peers by id, wherever they are connected: `toPeer(id).emit(…)`, `.join(room)`; `to(room).fetchMembers()` for a room. */
+  toPeer(peer: PeerLike | PeerId | readonly (PeerLike | PeerId)[]): BroadcastOperator<Ep<C>['emits']> {
+    return this.#root.toPeer(peer);
   }
 
   /** Broadcast to everyone except a peer or the members of a room. */
@@ -201,9 +218,14 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
 
   /** Counters and gauges. */
   stats(): ServerStats {
-    let pending = 0;
-    for (const peer of this.#peers.values()) pending += peer.inflight;
-    return { ...this.#stats.snapshot(this.#peers.size, this.#adapter.roomNames().length), pendingHandlers: pending };
+    const adapter = this.#adapter.stats?.();
+    return { ...this.#stats.snapshot(this.#peers.size, this.#adapter.roomNames().length), pendingHandlers: this.#handlers.pending, ...(adapter ? { adapter } : {}) };
+  }
+
+  /** Prometheus text exposition (format 0.0.4) of the server's metrics; see docs/typed-server.md#metrics. */
+  metrics(): string {
+    const { rooms, pendingHandlers, dropped } = this.stats();
+    return this.#stats.metrics.render({ connections: this.#wss.clients.size, peers: this.#peers.values(), rooms, pendingHandlers, dropped, deflate: this.#wss.deflateTotals });
   }
 
   /**
@@ -233,162 +255,103 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     await drained;
     this.#scheduler.clearTimeout(timer);
     this.#liveness?.clear();
-    this.#deadlines.clearAll();
     await Promise.all([stopped, this.#adapter.close()]);
     this.#state = 'closed';
+  }
+
+  // The port could not be bound: the server is not running, and must not look as if it were.
+  #listenFailed(err: Error): void {
+    this.#state = 'closed';
+    this.#liveness?.clear();
+    this.#listen.failed(err, this.#events.listenerCount('error') > 0);
+    this.#emit('error', undefined, err, undefined);
   }
 
   // ——— connections ———
 
   #connect(socket: ServerConnection, req: IncomingMessage): void {
-    const identity = this.#admission.take(req);
-    const peer = new Peer<C, Identity, Data>(socket as unknown as PeerSocket, this.#host, identity as Identity, {
+    this.#stats.accepted();
+    const identity = this.#admission.take(req) as Identity;
+    const peer = new Peer<C, Identity, Data>(socket, this.#host, identity, {
       url: req.url ?? '/',
       headers: req.headers,
       remoteAddress: req.socket.remoteAddress,
     });
-    const self = peer as unknown as AnyPeer;
-    peer.conversation = new Conversation<Peer<C, Identity, Data>>({
-      side: 'server',
-      context: peer,
-      codec: this.#codec,
-      scheduler: this.#scheduler,
-      schemas: this.#options.schemas as ContractDefinition | undefined,
-      ...(this.#options.requestTimeout !== undefined ? { requestTimeout: this.#options.requestTimeout } : {}),
-      transmit: (envelope) => void this.#write(self, envelope, false),
-      onEvent: (name, payload) => peer.dispatch(name, payload),
-      onError: (error) => this.#report(error, self),
-    });
-    this.#handlers.installAll(self);
     this.#peers.set(peer.id, peer);
     this.#adapter.addPeer(peer.id);
-    if (this.#state !== 'running') return peer.close(CloseCodes.GoingAway, 'server shutting down');
-    const helloTimeout = this.#options.helloTimeout ?? SERVER_DEFAULTS.helloTimeout;
-    this.#deadlines.set(self, helloTimeout, () => peer.close(CloseCodes.HelloTimeout, `no hello within ${helloTimeout} ms`));
+    if (this.#state !== 'running') peer.close(CloseCodes.GoingAway, 'server shutting down');
   }
 
-  #admit(peer: AnyPeer, hello: HelloEnvelope): void {
-    if (peer.state !== 'handshake') return;
-    peer.auth = hello.auth;
-    const check = this.#options.authenticateHello;
-    if (check === undefined) return this.#open(peer);
-    checkHello(() => check(hello.auth, peer as never), peer, { open: () => this.#open(peer), report: (err) => this.#report(err, peer) });
-  }
-
-  #open(peer: AnyPeer): void {
-    this.#deadlines.clear(peer);
-    // The welcome goes first: anything a 'connection' listener sends must follow it.
-    this.#write(peer, welcomeEnvelope(), false);
-    peer.conversation.ready();
-    peer.markOpen();
-    if (this.#liveness) {
-      peer.liveness = this.#liveness.track({
-        ping: () => peer.socket.ping(),
-        terminate: (reason) => peer.terminate(`heartbeat timeout: ${reason}`),
-        failed: (error) => this.#report(error, peer),
-      });
-    }
-    this.#emit('connection', peer, peer);
-    peer.replay();
-  }
-
-  #release(peer: AnyPeer, code: number, reason: string): void {
-    this.#deadlines.clear(peer);
-    peer.liveness?.untrack();
+  #release(peer: Peer<C, Identity, Data>, code: number, reason: string): void {
     this.#adapter.removePeer(peer.id);
     this.#peers.delete(peer.id);
-    peer.conversation.requests.rejectAll(new DisconnectedError());
-    // A new epoch: handler answers and async-validated events that finish after the disconnect are dropped.
-    peer.conversation.reset();
+    this.#handlers.forget(peer);
     this.#stats.closedWith(code);
     this.#emit('disconnect', peer, peer, reason, code);
     if (this.#state === 'closing' && this.#peers.size === 0) this.#drained?.();
   }
 
-  // ——— writing ———
-
-  #write(peer: AnyPeer, envelope: Envelope, volatile: boolean): boolean {
-    if (peer.state === 'closing' || peer.state === 'closed') return false;
-    if (beforeWrite(this.#backpressure, peer.bufferedAmount, volatile) === 'drop') {
-      this.#stats.dropped += 1;
-      return false;
-    }
-    const data = this.#codec.encode(envelope);
-    peer.writeRaw(data);
-    this.#stats.sent(byteLength(data));
-    this.#checkSlow(peer);
-    return true;
-  }
-
   #broadcast(event: string, payload: unknown, target: BroadcastTarget, options: BroadcastOptions): number {
     if (this.#state === 'closed') return 0;
-    const envelope: Envelope = { v: PROTOCOL_VERSION, type: 'event', name: event };
-    if (payload !== undefined) envelope.payload = payload;
     // Encoded once here; framed once, lazily, by the first recipient.
-    return this.#adapter.broadcast(new PreparedMessage(this.#codec.encode(envelope), options.volatile ?? false), target);
+    return this.#stats.broadcast(this.#adapter.broadcast(new PreparedMessage(this.#codec.encode(eventEnvelope(event, payload)), options.volatile ?? false), target));
   }
 
   /** True when written: peers still in their hello, closing, or past the mark (volatile) are not counted. */
   #deliver(peerId: PeerId, message: BroadcastMessage): boolean {
-    const peer = this.#peers.get(peerId) as AnyPeer | undefined;
-    if (peer === undefined || peer.state !== 'open') return false;
-    if (beforeWrite(this.#backpressure, peer.bufferedAmount, message.volatile) === 'drop') {
-      this.#stats.dropped += 1;
-      return false;
-    }
-    const ready = prepared(message);
-    peer.writePrepared(ready);
-    this.#stats.sent(ready.payloadBytes);
-    this.#checkSlow(peer);
-    return true;
-  }
-
-  #checkSlow(peer: AnyPeer): void {
-    const buffered = peer.bufferedAmount;
-    if (!isSlowConsumer(this.#backpressure, buffered)) return;
-    // Reported first, so an 'error' listener sees the peer while it is still being closed.
-    this.#report(slowConsumerError(buffered), peer);
-    // A peer that does not read will not read our close frame either: terminate at the deadline.
-    peer.close(CloseCodes.TryAgainLater, slowConsumerReason(buffered));
-    this.#deadlines.set(peer, this.#closeTimeout, () => peer.terminate(slowConsumerReason(peer.bufferedAmount)));
+    return this.#peers.get(peerId)?.deliver(message) ?? false;
   }
 
   // ——— plumbing ———
 
-  #report(error: unknown, peer: AnyPeer | undefined): void {
-    peer?.dispatch('error', error);
+  /**
+   * A failure concerning `peer` (whose own 'error' listeners already had it: `heardByPeer`) or
+   * the server: the server's 'error' listeners get it; when nobody listened, the logger does.
+   */
+  #report(error: unknown, peer: Peer<C, Identity, Data> | undefined, source?: string, heardByPeer = false): void {
+    if (!heardByPeer && this.#events.listenerCount('error') === 0) this.#logger?.error(failureMessage(source, peer?.id), error);
     this.#emit('error', peer, error, peer);
   }
 
   // Listeners run inside a socket's message/close handling: a throw is the application's bug,
-  // reported on 'error' (as Peer.dispatch does), never unwound into the connection. A throwing
-  // 'error' listener is swallowed: there is nowhere left to report it, and it must not loop.
-  #emit(event: 'connection' | 'disconnect' | 'error' | 'listening', peer: AnyPeer | undefined, ...args: unknown[]): void {
-    try {
-      this.#events.emit(event, ...args);
-    } catch (err) {
-      if (event !== 'error') this.#report(err, peer);
-    }
+  // reported on 'error', never unwound into the connection. A throwing 'error' listener has
+  // nowhere left to go but the logger (and must not loop).
+  #emit(event: 'connection' | 'disconnect' | 'error' | 'listening', peer: Peer<C, Identity, Data> | undefined, ...args: unknown[]): void {
+    if (this.#trace.enabled) this.#trace(serverLine(event, args));
+    callListener(
+      (err) => (event === 'error' ? this.#logger?.error(failureMessage("'error' listener", peer?.id), err) : this.#report(err, peer, `'${event}' listener`)),
+      () => this.#events.emit(event, ...args),
+    );
   }
 
-  #makeHost(): PeerHost {
+  #makeHost(backpressure: BackpressurePolicy): PeerHost<Peer<C, Identity, Data>> {
+    const options = this.#options;
+    const check = options.authenticateHello;
     return {
-      write: (peer, envelope, volatile) => this.#write(peer, envelope, volatile),
-      admit: (peer, hello) => this.#admit(peer, hello),
-      release: (peer, code, reason) => this.#release(peer, code, reason),
-      received: (_peer, bytes) => this.#stats.received(bytes),
+      scheduler: this.#scheduler,
+      codec: this.#codec,
+      schemas: options.schemas as ContractDefinition | undefined,
+      requestTimeout: options.requestTimeout,
+      handlers: this.#handlers,
+      helloTimeout: options.helloTimeout ?? SERVER_DEFAULTS.helloTimeout,
+      closeTimeout: this.#closeTimeout,
+      backpressure,
+      liveness: this.#liveness,
+      stats: this.#stats,
+      rooms: this.#adapter,
+      authenticateHello: check,
+      logger: this.#logger,
       operatorFor: (peer) => this.#root.except(peer) as BroadcastOperator<object>,
-      join: (peer, room) => this.#adapter.join(peer.id, room),
-      leave: (peer, room) => this.#adapter.leave(peer.id, room),
-      roomsOf: (peer) => this.#adapter.roomsOf(peer.id),
-      report: (error, peer) => this.#report(error, peer),
+      opened: (peer) => this.#emit('connection', peer, peer),
+      released: (peer, code, reason) => this.#release(peer, code, reason),
+      report: (error, peer, source, heard) => this.#report(error, peer, source, heard),
     };
   }
 }
 
 /** Creates the typed server for contract `C` and starts listening (or attaches). */
 export function createServer<C, Identity = unknown, Data extends object = Record<string, unknown>>(
-  options: ServerOptions<C, Identity>,
+  options: ServerOptions<C, Identity, Data>,
 ): TandemServer<C, Identity, Data> {
   return new TandemServer<C, Identity, Data>(options);
 }

@@ -4,6 +4,7 @@
  */
 import { allocateZeroed } from './constants.js';
 import type { Allocate } from './constants.js';
+import type { Unmasker } from './mask.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -47,7 +48,7 @@ export class ByteQueue {
       if (position < chunk.length) return chunk[position]!;
       position -= chunk.length;
     }
-    throw new RangeError('ByteQueue.byteAt past the end');
+    throw Object.assign(new RangeError('ByteQueue.byteAt past the end'), { code: 'ERR_OUT_OF_RANGE' });
   }
 
   /** The big-endian unsigned 32-bit number in the 4 unread bytes from `index` (`index + 4` ≤ `length`). */
@@ -66,7 +67,7 @@ export class ByteQueue {
       if (position < chunk.length) return chunk.subarray(position, Math.min(chunk.length, position + maxBytes));
       position -= chunk.length;
     }
-    throw new RangeError('ByteQueue.pieceAt past the end');
+    throw Object.assign(new RangeError('ByteQueue.pieceAt past the end'), { code: 'ERR_OUT_OF_RANGE' });
   }
 
   /** Drop the next `n` unread bytes (`n` ≤ `length`). */
@@ -99,6 +100,33 @@ export class ByteQueue {
     const copy = this.allocate(n);
     this.readInto(copy, 0, n);
     return copy;
+  }
+
+  /**
+   * {@link consume} of a masked payload (`n` ≤ `length`), unmasked with `packedKey` from payload
+   * position 0: a view unmasked in place when the bytes sit in one chunk, else one pass that
+   * unmasks while copying into the joined buffer (the consumed chunks' bytes are unspecified after).
+   */
+  consumeUnmasked(n: number, unmasker: Unmasker, packedKey: number): Uint8Array {
+    if (n === 0) return EMPTY;
+    const chunk = this.chunks[this.head]!;
+    if (this.offset + n <= chunk.length) {
+      const view = this.consume(n);
+      unmasker.unmask(view, packedKey, 0);
+      return view;
+    }
+    const target = this.allocate(n);
+    this.bytes -= n;
+    let filled = 0;
+    while (filled < n) {
+      const head = this.chunks[this.head]!;
+      const take = Math.min(n - filled, head.length - this.offset);
+      unmasker.unmaskInto(head.subarray(this.offset, this.offset + take), target, filled, packedKey, filled);
+      filled += take;
+      if (this.offset + take === head.length) this.dropHead();
+      else this.offset += take;
+    }
+    return target;
   }
 
   /** Remove the next `n` bytes (`n` ≤ `length`), copying them into `target` at `targetOffset`. */

@@ -12,7 +12,8 @@ import { ByteQueue } from './byte-queue.js';
 import { assertNever } from '../assert-never.js';
 import { DEFAULTS, MAX_CONTROL_PAYLOAD_BYTES, Opcodes, allocateZeroed, isControlOpcode, isKnownOpcode } from './constants.js';
 import type { Allocate } from './constants.js';
-import { applyPackedMask } from './mask.js';
+import { jsUnmasker } from './mask.js';
+import type { Unmasker } from './mask.js';
 import { MessageAssembler } from './message-assembler.js';
 import { isValidUtf8 } from './utf8.js';
 
@@ -50,12 +51,15 @@ export interface FrameParserOptions {
   isUtf8?: (bytes: Uint8Array) => boolean;
   /** Source of the buffers spanning payloads are joined into. @default zero-filled Uint8Array */
   allocate?: Allocate;
+  /** How payloads are unmasked (the server injects WebAssembly SIMD). @default jsUnmasker */
+  unmasker?: Unmasker;
 }
 
 /** Streaming frame parser; messages are assembled by its {@link MessageAssembler}. */
 export class FrameParser {
   private readonly queue: ByteQueue;
   private readonly allocate: Allocate;
+  private readonly unmasker: Unmasker;
   private readonly sink: FrameParserSink;
   private readonly expectMasked: boolean;
   private readonly maxPayload: number;
@@ -81,6 +85,7 @@ export class FrameParser {
   constructor(options: FrameParserOptions, sink: FrameParserSink) {
     this.sink = sink;
     this.allocate = options.allocate ?? allocateZeroed;
+    this.unmasker = options.unmasker ?? jsUnmasker;
     this.queue = new ByteQueue(this.allocate);
     this.expectMasked = options.role === 'server';
     this.maxPayload = options.maxPayload ?? DEFAULTS.maxPayload;
@@ -258,44 +263,53 @@ export class FrameParser {
   }
 
   /**
-   * A payload that arrived whole is taken as a view and unmasked in place. One that spans chunks
-   * stays in the queue, where each arriving piece is unmasked and UTF-8-checked in place (fail
-   * fast), and is taken with one copy when complete. Only if the peer trickles it in more than
-   * MAX_QUEUED_CHUNKS pieces does it move to a growing buffer, which bounds the chunk list.
+   * A payload that arrived whole is taken as a view and unmasked in place; one that spans chunks
+   * waits in the queue and is taken in one pass that unmasks while copying into its joined buffer.
+   * Plain text is the exception: each arriving piece is unmasked and UTF-8-checked in place (fail
+   * fast), then copied. Only if the peer trickles a payload in more than MAX_QUEUED_CHUNKS pieces
+   * does it move to a growing buffer, which bounds the chunk list.
    */
   private readPayload(): boolean {
     if (this.partial !== null) return this.fillPartial();
     const queue = this.queue;
     const length = this.payloadLength;
     if (this.scanned === 0 && queue.length >= length) {
-      const payload = queue.consume(length);
-      if (this.masked) applyPackedMask(payload, this.maskKey);
+      const payload = this.masked ? queue.consumeUnmasked(length, this.unmasker, this.maskKey) : queue.consume(length);
       return this.frameComplete(payload, false);
     }
     const available = Math.min(queue.length, length);
-    while (this.scanned < available) {
-      const piece = queue.pieceAt(this.scanned, available - this.scanned);
-      if (!this.acceptPiece(piece, this.scanned)) return false;
-      this.scanned += piece.length;
-    }
-    if (available === length) {
-      this.scanned = 0;
-      return this.frameComplete(queue.consume(length), true);
+    if (this.streamsText()) {
+      while (this.scanned < available) {
+        const piece = queue.pieceAt(this.scanned, available - this.scanned);
+        if (!this.acceptPiece(piece, this.scanned)) return false;
+        this.scanned += piece.length;
+      }
+      if (available === length) {
+        this.scanned = 0;
+        return this.frameComplete(queue.consume(length), true);
+      }
     }
     if (queue.chunkCount > MAX_QUEUED_CHUNKS) {
-      this.partial = this.allocate(Math.min(length, Math.max(2 * available, PREALLOC_BYTES)));
-      queue.readInto(this.partial, 0, available);
+      const partial = this.allocate(Math.min(length, Math.max(2 * available, PREALLOC_BYTES)));
+      queue.readInto(partial, 0, available);
+      // Bytes not yet scanned in the queue (all of them unless plain text) are still masked.
+      if (!this.acceptPiece(partial.subarray(this.scanned, available), this.scanned)) return false;
+      this.partial = partial;
       this.partialFilled = available;
       this.scanned = 0;
     }
     return false;
   }
 
+  /** Is this frame's payload plain text, validated piece by piece as it arrives (RFC 6455 §8.1: fail fast)? */
+  private streamsText(): boolean {
+    return !isControlOpcode(this.opcode) && this.message.isPlainText;
+  }
+
   /** Unmask and validate the next piece of a payload, in place; `offset`: its position in the payload. */
   private acceptPiece(piece: Uint8Array, offset: number): boolean {
-    if (this.masked) applyPackedMask(piece, this.maskKey, offset);
-    // RFC 6455 §8.1: fail a text message as soon as an invalid sequence arrives.
-    if (!isControlOpcode(this.opcode) && this.message.isPlainText && !this.message.checkPiece(piece)) {
+    if (this.masked) this.unmasker.unmask(piece, this.maskKey, offset);
+    if (this.streamsText() && !this.message.checkPiece(piece)) {
       return this.fail(ErrorCodes.InvalidUtf8, 'Invalid UTF-8 in a text message', CloseCodes.InvalidPayload);
     }
     return true;

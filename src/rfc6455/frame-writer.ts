@@ -68,7 +68,9 @@ export function encodeFrameParts(
   }
   if (mask === null) return [header, payload];
   header.set(mask.subarray(0, 4), maskOffset);
-  const masked = length === 0 ? EMPTY : payload.slice();
+  // A copy made by hand: a Node Buffer's slice() is a view, and masking it would change the caller's data.
+  const masked = length === 0 ? EMPTY : allocate(length);
+  if (length > 0) masked.set(payload);
   applyMask(masked, mask);
   return [header, masked];
 }

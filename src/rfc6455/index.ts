@@ -1,6 +1,7 @@
 /**
- * The sans-I/O RFC 6455 engine. Internal: imported by server/, tests and benchmarks, never by
- * client/ (the browser has its own WebSocket).
+ * The sans-I/O RFC 6455 engine. Internal: imported by server/, by client/node/ (the Node
+ * WebSocket, client role), tests and benchmarks; never by the browser client, which has its own
+ * WebSocket (a build test scans the browser bundles for it).
  *
  * - {@link Connection} — the state machine a socket owner drives: `receive(chunk)` in,
  *   {@link ConnectionHandler} callbacks (`message`, `ping`, `pong`, `closeFrame`, `error`) out;
@@ -13,7 +14,7 @@
  * - The opening handshake: {@link validateUpgradeRequest} / {@link acceptUpgrade} (server),
  *   {@link clientUpgradeHeaders} / {@link checkUpgradeResponse} (client), over lowercase header records.
  *
- * Also: `Connection.wasClean`; `send` defaults to binary; protocol-error close frames carry the
+ * Worth knowing: `Connection.wasClean`; `send` defaults to binary; protocol-error close frames carry the
  * code only; `closing-remote` is transient (the engine echoes a peer's close at once).
  */
 export { Connection } from './connection.js';
@@ -22,7 +23,8 @@ export { FrameParser } from './frame-parser.js';
 export type { FrameParserOptions, FrameParserSink } from './frame-parser.js';
 export { assertSendableCloseCode, encodeClosePayload, encodeFrame, encodeFrameParts, randomMaskKey } from './frame-writer.js';
 export type { EncodeFrameOptions } from './frame-writer.js';
-export { applyMask, applyMaskBytewise } from './mask.js';
+export { applyMask, applyMaskBytewise, applyPackedMask, jsUnmasker } from './mask.js';
+export type { Unmasker } from './mask.js';
 export { Utf8Validator, decodeUtf8, encodeUtf8, isValidUtf8, truncateUtf8 } from './utf8.js';
 export { ByteQueue } from './byte-queue.js';
 export { FragmentBuffer } from './fragment-buffer.js';

@@ -61,6 +61,37 @@ function keyByte(packedKey: number, position: number): number {
   return (packedKey >>> (24 - 8 * (position & 3))) & 0xff;
 }
 
+/**
+ * How the parser unmasks payloads: in place, and while copying a payload that spans chunks into
+ * its joined buffer. The engine's default is {@link jsUnmasker}; the server injects a WebAssembly
+ * SIMD one that does the copy and the XOR in one pass (server/socket/wasm/wasm-unmasker.ts), the
+ * way it injects node:buffer's `isUtf8`, since src/ may use no platform API beyond ES2022.
+ * `packedKey` is the key packed big-endian (see {@link applyPackedMask}); `offset` is the position
+ * of `source[0]` (or `data[0]`) within the frame's payload.
+ */
+export interface Unmasker {
+  /** XOR `data` with the key in place. */
+  unmask(data: Uint8Array, packedKey: number, offset: number): void;
+  /**
+   * Write `source` XOR the key into `target` from `targetOffset`. `source` is consumed: its bytes
+   * are unspecified afterwards (an implementation may unmask it in place first).
+   */
+  unmaskInto(source: Uint8Array, target: Uint8Array, targetOffset: number, packedKey: number, offset: number): void;
+}
+
+/**
+ * The portable {@link Unmasker}: `unmaskInto` unmasks the source in place, then copies it. In JS a
+ * fused read-XOR-write loop, and copying first then unmasking the (8-aligned) copy, both measured
+ * slower than these two passes (docs/performance.md).
+ */
+export const jsUnmasker: Unmasker = Object.freeze({
+  unmask: applyPackedMask,
+  unmaskInto(source: Uint8Array, target: Uint8Array, targetOffset: number, packedKey: number, offset: number): void {
+    applyPackedMask(source, packedKey, offset);
+    target.set(source, targetOffset);
+  },
+});
+
 /** The reference byte loop (also the path for short payloads). */
 export function applyMaskBytewise(data: Uint8Array, key: Uint8Array, offset = 0): void {
   for (let i = 0; i < data.length; i++) data[i] = data[i]! ^ key[(offset + i) & 3]!;

@@ -6,9 +6,17 @@ import { describe, expect, it } from 'vitest';
 // Runs against the built package (npm test builds first): what a user's import/require resolves to.
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as {
-  exports: Record<string, Record<string, string> | string>;
+  exports: Record<string, ExportTarget>;
   dependencies: Record<string, string>;
+  peerDependencies?: Record<string, string>;
 };
+
+type ExportTarget = string | { [condition: string]: ExportTarget };
+
+/** Every file an exports target names, through nested conditions. */
+function targetFiles(target: ExportTarget): string[] {
+  return typeof target === 'string' ? [target] : Object.values(target).flatMap(targetFiles);
+}
 
 // Resolve through the package's own exports map, in a fresh Node process (not vitest's resolver).
 function nodeEval(code: string, type: 'module' | 'commonjs', conditions: string[] = []): string {
@@ -19,8 +27,7 @@ function nodeEval(code: string, type: 'module' | 'commonjs', conditions: string[
 describe('package entries (built)', () => {
   it('has every file the exports map names', () => {
     for (const [entry, target] of Object.entries(pkg.exports)) {
-      const files = typeof target === 'string' ? [target] : Object.values(target);
-      for (const file of files) expect(existsSync(`${root}/${file}`), `${entry} → ${file}`).toBe(true);
+      for (const file of targetFiles(target)) expect(existsSync(`${root}/${file}`), `${entry} → ${file}`).toBe(true);
     }
   });
 
@@ -34,6 +41,22 @@ describe('package entries (built)', () => {
     expect(esm.length).toBeGreaterThan(0);
     expect(cjs).toBe(esm);
     expect(esm.split(',')).toContain('CloseCodes');
+  });
+
+  it('imports and requires tandem/redis (redis is an optional peer dependency, not bundled)', () => {
+    const esm = nodeEval(`import * as m from 'tandem/redis'; console.log(Object.keys(m).sort().join(','))`, 'module');
+    const cjs = nodeEval(`console.log(Object.keys(require('tandem/redis')).sort().join(','))`, 'commonjs');
+    expect(esm.split(',')).toEqual(expect.arrayContaining(['redisAdapter', 'RedisAdapter', 'RedisErrorCodes', 'REDIS_ADAPTER_DEFAULTS']));
+    expect(cjs).toBe(esm);
+    expect(readFileSync(`${root}/dist/redis.js`, 'utf8')).toMatch(/from 'redis'/);
+    expect(pkg.peerDependencies).toEqual({ redis: '^5 || ^6' });
+  });
+
+  it('tandem/client under Node carries Tandem\'s WebSocket (the node condition) and createClient uses it', () => {
+    const node = nodeEval(`import * as m from 'tandem/client'; console.log(typeof m.WebSocket, typeof m.createClient)`, 'module');
+    expect(node).toBe('function function');
+    const cjs = nodeEval(`const m = require('tandem/client'); console.log(typeof m.WebSocket, new m.TandemClient('ws://127.0.0.1:1', { reconnect: false }).state)`, 'commonjs');
+    expect(cjs).toBe('function connecting');
   });
 
   it('tandem/server under the browser condition throws a clear error', () => {

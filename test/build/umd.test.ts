@@ -40,7 +40,7 @@ describe('UMD bundle', () => {
     expect(await client.request('add' as never, [1, 2, 3] as never)).toBe(6);
     client.emit('hello-from-umd' as never, { ok: true } as never);
     const peer = await server.peer(0);
-    expect(peer.hello).toEqual({ v: 1, type: 'hello', auth: 'from-umd' });
+    expect(peer.hello).toEqual({ v: 1, type: 'hello', auth: 'from-umd', resume: true });
     await new Promise<void>((resolve) => {
       const check = () => (server!.events.length > 0 ? resolve() : setTimeout(check, 5));
       check();

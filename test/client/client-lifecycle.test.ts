@@ -33,7 +33,7 @@ describe('client lifecycle (fake timers)', () => {
     const ws = FakeWebSocket.last;
     expect([ws.url, ws.binaryType]).toEqual(['ws://test/', 'arraybuffer']);
     ws.open();
-    expect(ws.sent).toEqual(['{"v":1,"type":"hello","auth":{"token":"a"}}']);
+    expect(ws.sent).toEqual(['{"v":1,"type":"hello","auth":{"token":"a"},"resume":true}']);
     expect(client.state).toBe('connecting'); // not before the welcome
     ws.message('{"v":1,"type":"welcome"}');
     expect(client.state).toBe('open');
@@ -46,7 +46,7 @@ describe('client lifecycle (fake timers)', () => {
     const { client, closes } = start({ connectTimeout: 60_000 });
     await settle();
     FakeWebSocket.last.serverClose(1006); // attempt 0 failed → delay 500 + 0.5·500 = 750
-    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, retryDelay: 750 }]);
+    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, resuming: false, retryDelay: 750 }]);
     await vi.advanceTimersByTimeAsync(749);
     expect(FakeWebSocket.instances).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
@@ -90,7 +90,7 @@ describe('client lifecycle (fake timers)', () => {
     FakeWebSocket.last.accept();
     FakeWebSocket.last.serverClose(1008, 'banned');
     expect(a.client.state).toBe('closed');
-    expect(a.closes.at(-1)).toEqual({ code: 1008, reason: 'banned', willReconnect: false });
+    expect(a.closes.at(-1)).toEqual({ code: 1008, reason: 'banned', willReconnect: false, resuming: false });
     const b = start();
     await settle();
     FakeWebSocket.last.serverClose(4401, 'unauthorized');
@@ -106,7 +106,7 @@ describe('client lifecycle (fake timers)', () => {
     await vi.advanceTimersByTimeAsync(9_999);
     expect(closes).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(closes).toEqual([{ code: 1006, reason: 'connect timeout', willReconnect: true, retryDelay: 750 }]);
+    expect(closes).toEqual([{ code: 1006, reason: 'connect timeout', willReconnect: true, resuming: false, retryDelay: 750 }]);
     expect(FakeWebSocket.instances[0]!.closedWith).toEqual({ code: undefined, reason: undefined });
   });
 
@@ -116,11 +116,11 @@ describe('client lifecycle (fake timers)', () => {
     start({ auth }, () => `ws://host-${n}/`);
     await settle();
     FakeWebSocket.last.open();
-    expect(FakeWebSocket.last.sent).toEqual(['{"v":1,"type":"hello","auth":"token-1"}']);
+    expect(FakeWebSocket.last.sent).toEqual(['{"v":1,"type":"hello","auth":"token-1","resume":true}']);
     FakeWebSocket.last.serverClose(1006);
     await vi.advanceTimersByTimeAsync(750);
     FakeWebSocket.last.open();
-    expect(FakeWebSocket.last.sent).toEqual(['{"v":1,"type":"hello","auth":"token-2"}']);
+    expect(FakeWebSocket.last.sent).toEqual(['{"v":1,"type":"hello","auth":"token-2","resume":true}']);
     expect(auth).toHaveBeenCalledTimes(2);
     expect(FakeWebSocket.instances.map((w) => w.url)).toEqual(['ws://host-0/', 'ws://host-1/']);
   });
@@ -130,7 +130,7 @@ describe('client lifecycle (fake timers)', () => {
     const { errors, closes } = start({ auth: () => Promise.reject(boom) });
     await settle();
     expect(errors).toEqual([boom]);
-    expect(closes).toEqual([{ code: 1006, reason: 'url or auth failed', willReconnect: true, retryDelay: 750 }]);
+    expect(closes).toEqual([{ code: 1006, reason: 'url or auth failed', willReconnect: true, resuming: false, retryDelay: 750 }]);
     expect(FakeWebSocket.instances).toHaveLength(0);
   });
 
@@ -149,7 +149,7 @@ describe('client lifecycle (fake timers)', () => {
     expect(closes).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     expect(ws.closedWith).toEqual({ code: 4000, reason: 'heartbeat timeout' });
-    expect(closes).toEqual([{ code: 4000, reason: 'heartbeat timeout', willReconnect: true, retryDelay: 750 }]);
+    expect(closes).toEqual([{ code: 4000, reason: 'heartbeat timeout', willReconnect: true, resuming: false, retryDelay: 750 }]);
   });
 
   it('answers server pings with pong', async () => {
@@ -172,7 +172,7 @@ describe('offline queue and requests while offline', () => {
     const ws = FakeWebSocket.last;
     ws.accept();
     expect(ws.envelopes).toEqual([
-      { v: 1, type: 'hello' },
+      { v: 1, type: 'hello', resume: true },
       { v: 1, type: 'event', name: 'say', payload: { text: '1' } },
       { v: 1, type: 'event', name: 'say', payload: { text: '2' } },
       { v: 1, type: 'request', id: 1, name: 'add', payload: [1, 2] },
@@ -198,7 +198,7 @@ describe('offline queue and requests while offline', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(await outcome).toMatchObject({ name: 'RequestError', code: 'timeout' });
     FakeWebSocket.last.accept();
-    expect(FakeWebSocket.last.envelopes).toEqual([{ v: 1, type: 'hello' }]); // the timed-out request is not sent
+    expect(FakeWebSocket.last.envelopes).toEqual([{ v: 1, type: 'hello', resume: true }]); // the timed-out request is not sent
   });
 
   it('sent requests reject with DisconnectedError on disconnect; retry: true ones are sent again', async () => {
@@ -232,7 +232,7 @@ describe('close() and reconnect()', () => {
     client.close(4321, 'bye');
     expect(FakeWebSocket.last.closedWith).toEqual({ code: 4321, reason: 'bye' });
     expect(client.state).toBe('closed');
-    expect(closes.at(-1)).toEqual({ code: 4321, reason: 'bye', willReconnect: false });
+    expect(closes.at(-1)).toEqual({ code: 4321, reason: 'bye', willReconnect: false, resuming: false });
     expect(await pending).toMatchObject({ name: 'DisconnectedError' });
     expect(vi.getTimerCount()).toBe(0);
     expect([...listeners.values()]).toEqual([0, 0]);
@@ -305,7 +305,7 @@ describe('malformed input from the server', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ name: 'ProtocolError', code: 'ERR_INVALID_ENVELOPE', closeCode: 1007 });
     expect(FakeWebSocket.instances[0]!.closedWith).toEqual({ code: 4007, reason: 'ERR_INVALID_ENVELOPE' });
-    expect(closes).toEqual([{ code: 4007, reason: 'ERR_INVALID_ENVELOPE', willReconnect: true, retryDelay: 750 }]);
+    expect(closes).toEqual([{ code: 4007, reason: 'ERR_INVALID_ENVELOPE', willReconnect: true, resuming: false, retryDelay: 750 }]);
   });
   it('an answer for an unknown request id is reported and the link is kept', async () => {
     const { client, errors } = start();
@@ -344,9 +344,9 @@ describe('failures in user code and URLs', () => {
         throw new SyntaxError(`invalid url ${url}`);
       }
     }
-    const { errors, closes } = start({ WebSocket: Refusing }, 'nope');
+    const { errors, closes } = start({ WebSocket: Refusing }, 'ws://nope/');
     await settle();
-    expect(errors.map((e) => (e as Error).message)).toEqual(['invalid url nope']);
-    expect(closes).toEqual([{ code: 1006, reason: 'invalid url', willReconnect: true, retryDelay: 750 }]);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['invalid url ws://nope/']);
+    expect(closes).toEqual([{ code: 1006, reason: 'invalid url', willReconnect: true, resuming: false, retryDelay: 750 }]);
   });
 });

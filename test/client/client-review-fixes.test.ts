@@ -76,7 +76,7 @@ describe("answers to an old connection's requests (item 5)", () => {
     second.open();
     old.resolve('one');
     await settle();
-    expect(second.envelopes).toEqual([{ v: 1, type: 'hello' }]);
+    expect(second.envelopes).toEqual([{ v: 1, type: 'hello', resume: true }]);
     second.message('{"v":1,"type":"welcome"}');
     expect(client.state).toBe('open');
   });
@@ -93,7 +93,7 @@ describe('a request whose signal is already aborted (item 6)', () => {
     await expect(client.request('add', [0, 0], { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
     const sum = client.request('add', [2, 3]);
     expect(last().envelopes).toEqual([
-      { v: 1, type: 'hello' },
+      { v: 1, type: 'hello', resume: true },
       { v: 1, type: 'event', name: 'say', payload: { text: 'queued' } },
       { v: 1, type: 'request', id: 1, name: 'add', payload: [2, 3] },
     ]);
@@ -113,10 +113,11 @@ describe('url() or auth() throwing synchronously (item 11)', () => {
     await settle();
     last().serverClose(1006);
     await vi.advanceTimersByTimeAsync(750); // the retry timer calls url(), which throws
-    expect(errors).toEqual([boom]);
+    // The first attempt's socket closed before opening: reported as a failed connection.
+    expect(errors).toEqual([expect.objectContaining({ code: 'ERR_CONNECTION_FAILED', closeCode: 1006 }), boom]);
     expect(closes).toEqual([
-      { code: 1006, reason: '', willReconnect: true, retryDelay: 750 },
-      { code: 1006, reason: 'url or auth failed', willReconnect: true, retryDelay: 1250 },
+      { code: 1006, reason: '', willReconnect: true, resuming: false, retryDelay: 750 },
+      { code: 1006, reason: 'url or auth failed', willReconnect: true, resuming: false, retryDelay: 1250 },
     ]);
     expect(client.state).toBe('reconnecting');
     expect(vi.getTimerCount()).toBe(1); // the retry timer; the failed attempt's connect timer is gone
@@ -133,7 +134,7 @@ describe('url() or auth() throwing synchronously (item 11)', () => {
     });
     await settle();
     expect(errors).toEqual([boom]);
-    expect(closes).toEqual([{ code: 1006, reason: 'url or auth failed', willReconnect: true, retryDelay: 750 }]);
+    expect(closes).toEqual([{ code: 1006, reason: 'url or auth failed', willReconnect: true, resuming: false, retryDelay: 750 }]);
     expect(FakeWebSocket.instances).toHaveLength(0);
   });
 });
@@ -153,7 +154,7 @@ describe('a throwing lifecycle listener (item 12)', () => {
     expect(ws.envelopes.at(-1)).toEqual({ v: 1, type: 'ping' });
     expect(() => ws.serverClose(1006)).not.toThrow();
     expect(errors).toEqual([boom, boom]);
-    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, retryDelay: 750 }]);
+    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, resuming: false, retryDelay: 750 }]);
     expect(vi.getTimerCount()).toBe(1); // the retry timer only: the heartbeat went with the open state
   });
 
@@ -165,7 +166,7 @@ describe('a throwing lifecycle listener (item 12)', () => {
     await settle();
     last().accept();
     expect([client.state, opens, vi.getTimerCount()]).toEqual(['closed', [], 0]);
-    expect(closes).toEqual([{ code: 4000, reason: 'not now', willReconnect: false }]);
+    expect(closes).toEqual([{ code: 4000, reason: 'not now', willReconnect: false, resuming: false }]);
   });
 
   it("a throwing 'error' listener is rethrown in a microtask, not swallowed, and the client carries on", async () => {
@@ -202,7 +203,7 @@ describe('emits while the socket is CLOSING (item 13)', () => {
     await vi.advanceTimersByTimeAsync(750);
     last().accept();
     expect(last().envelopes).toEqual([
-      { v: 1, type: 'hello' },
+      { v: 1, type: 'hello', resume: true },
       { v: 1, type: 'event', name: 'say', payload: { text: 'late' } },
       { v: 1, type: 'request', id: 1, name: 'add', payload: [1, 1] },
     ]);
@@ -217,7 +218,7 @@ describe('an offline browser (item 14)', () => {
     const { closes } = start({ network: null });
     await settle();
     last().serverClose(1006);
-    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, retryDelay: 750 }]);
+    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, resuming: false, retryDelay: 750 }]);
     await vi.advanceTimersByTimeAsync(749);
     expect(FakeWebSocket.instances).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
@@ -230,7 +231,7 @@ describe('an offline browser (item 14)', () => {
     const { closes } = start({ network: target as unknown as NetworkEvents });
     await settle();
     last().serverClose(1006);
-    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true }]);
+    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, resuming: false }]);
     expect(vi.getTimerCount()).toBe(0);
     target.dispatchEvent(new Event('online'));
     await settle();

@@ -109,6 +109,8 @@ describe('e2e: the demo chat in Chromium', () => {
     await demo.start();
     await ada.waitForSelector('#state[data-state="open"]', { timeout: 30_000 });
     await bob.waitForSelector('#state[data-state="open"]', { timeout: 30_000 });
+    // a new server process cannot resume the session: the page says so and reloads the room history
+    await ada.waitForFunction(() => /^reconnected without resume \(\w+\): history reloaded$/.test(document.querySelector('#resume:not([hidden])')?.textContent ?? ''));
     // the queued message reached the new server, which relayed it (live or as room history)
     await bob.waitForFunction(() => document.querySelector('#messages')?.textContent?.includes('adasent while the server was down'));
     await say(bob, 'back again');

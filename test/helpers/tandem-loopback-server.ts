@@ -83,7 +83,7 @@ export const tandemServer: ServerFactory = {
       for (const name of options.recordEvents) peer.on(name, (payload) => events.push({ name, payload }));
       const socket = socketOf(keyOf(peer.handshake.headers));
       sockets.push(socket);
-      const closed = new Promise<number>((resolve) => peer.on('disconnect', (_reason, code) => resolve(code)));
+      const closed = new Promise<number>((resolve) => peer.lifecycle.on('disconnect', (_reason, code) => resolve(code)));
       peers.add({
         auth: peer.auth,
         closed,

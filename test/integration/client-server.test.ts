@@ -11,6 +11,7 @@ import { createClient } from '../../client/index.js';
 import type { ClientOptions, CloseInfo, StandardSchemaV1, TandemClient } from '../../client/index.js';
 import { createServer } from '../../server/index.js';
 import type { Peer, ServerOptions, TandemServer } from '../../server/index.js';
+import { sleep, until } from '../helpers/wait.js';
 
 type Chat = {
   client: {
@@ -30,14 +31,6 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close({ timeout: 100 })));
 });
 
-const until = async (check: () => boolean, ms = 3000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function server(options: Partial<ServerOptions<Chat>> = {}): Promise<{ s: TandemServer<Chat>; url: string; port: number; peers: Array<Peer<Chat>> }> {
   const s = createServer<Chat>({ port: 0, host: '127.0.0.1', ...options });
@@ -128,7 +121,7 @@ describe('client ⇄ Tandem server, typed-server features end to end', () => {
     servers.splice(servers.indexOf(s), 1);
     await s.close({ timeout: 500 });
     await until(() => closes.length === 1);
-    expect(closes[0]).toEqual({ code: 1001, reason: 'server shutting down', willReconnect: true, retryDelay: expect.any(Number) });
+    expect(closes[0]).toEqual({ code: 1001, reason: 'server shutting down', willReconnect: true, resuming: false, retryDelay: expect.any(Number) });
     expect(c.state).toBe('reconnecting');
   });
 
@@ -142,7 +135,7 @@ describe('client ⇄ Tandem server, typed-server features end to end', () => {
     await until(() => all.every(({ closes }) => closes.length === 1));
     // uniform in [minDelay, restartWindow]: 100 + r × 800
     expect(all.map(({ closes }) => closes[0])).toEqual(
-      draws.map((r) => ({ code: 1012, reason: 'server restarting', willReconnect: true, retryDelay: 100 + r * 800 })),
+      draws.map((r) => ({ code: 1012, reason: 'server restarting', willReconnect: true, resuming: false, retryDelay: 100 + r * 800 })),
     );
   });
 });

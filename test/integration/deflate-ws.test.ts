@@ -4,7 +4,7 @@
  * and the limits (zip bomb, shared concurrency limit, RSV1 and invalid data).
  */
 import type { Socket } from 'node:net';
-import { constants, createDeflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../server/tools/cli.js';
 import type { WebSocketServer } from '../../server/socket/websocket-server.js';
@@ -12,6 +12,7 @@ import { RawClient, closeCodeOf, rawExchange, upgradeRequest } from '../helpers/
 import { closeCode, closeDeflatePeers, expectEcho, openDeflatePeer, responseExtensions } from '../helpers/deflate-peer.js';
 import { listen, listenEcho, stopAll, track } from '../helpers/servers.js';
 import { asciiText, pseudoRandomBytes } from '../conformance/cases.js';
+import { zipBomb } from '../helpers/zip-bomb.js';
 
 afterEach(closeDeflatePeers);
 afterEach(stopAll);
@@ -186,27 +187,6 @@ describe('round trips with the ws client', () => {
     expect(wss.deflateLimiter?.limit).toBe(10);
   });
 });
-
-/** 1 MiB of zeros deflated, then the same segment repeated: 1024 segments inflate to 1 GiB. */
-async function zipBomb(segments: number): Promise<Buffer> {
-  const deflate = createDeflateRaw({ level: 9 });
-  const flush = (): Promise<Buffer> =>
-    new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      const onData = (c: Buffer): number => chunks.push(c);
-      deflate.on('data', onData);
-      deflate.write(Buffer.alloc(MiB));
-      deflate.flush(constants.Z_SYNC_FLUSH, () => {
-        deflate.off('data', onData);
-        resolve(Buffer.concat(chunks));
-      });
-    });
-  const first = await flush();
-  const next = await flush();
-  deflate.close();
-  const message = Buffer.concat([first, ...Array.from({ length: segments - 1 }, () => next)]);
-  return message.subarray(0, message.length - 4); // RFC 7692 §7.2.1: without the trailing 00 00 ff ff
-}
 
 describe('limits', () => {
   it('a 1 GiB zip bomb in a ~1 MiB frame → 1009, memory bounded near maxPayload', { timeout: 20_000 }, async () => {

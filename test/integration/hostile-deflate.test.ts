@@ -4,13 +4,14 @@
  * A healthy `ws` client compressing its own messages keeps echoing during and after each attack.
  * (Single-connection bomb, RSV1 on a continuation and invalid deflate data: deflate-ws.test.ts.)
  */
-import { constants, createDeflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient, closeCodeOf } from '../helpers/raw-client.js';
 import { closeDeflatePeers, expectEcho, openDeflatePeer } from '../helpers/deflate-peer.js';
 import { listenEcho, stopAll } from '../helpers/servers.js';
 import { CrashGuard, KiB, MemorySampler, MiB } from '../helpers/hostile-peer.js';
+import { zipBomb } from '../helpers/zip-bomb.js';
 
 let guard: CrashGuard;
 const clients: RawClient[] = [];
@@ -45,31 +46,6 @@ async function deflateClient(port: number): Promise<RawClient> {
   clients.push(client);
   expect(client.response).toContain('Sec-WebSocket-Extensions: permessage-deflate\r\n');
   return client;
-}
-
-/**
- * `megabytes` MiB of zeros as one raw deflate stream: each MiB is deflated with a sync flush in the
- * same stream, so every segment after the first is the same ~1 KiB of back-references.
- * RFC 7692 §7.2.1: the message is sent without the final 00 00 ff ff.
- */
-async function zipBomb(megabytes: number): Promise<Buffer> {
-  const deflate = createDeflateRaw({ level: 9 });
-  const segment = (): Promise<Buffer> =>
-    new Promise((resolve) => {
-      const out: Buffer[] = [];
-      const onData = (c: Buffer): number => out.push(c);
-      deflate.on('data', onData);
-      deflate.write(Buffer.alloc(MiB));
-      deflate.flush(constants.Z_SYNC_FLUSH, () => {
-        deflate.off('data', onData);
-        resolve(Buffer.concat(out));
-      });
-    });
-  const first = await segment();
-  const repeated = await segment();
-  deflate.close();
-  const bomb = Buffer.concat([first, ...Array.from({ length: megabytes - 1 }, () => repeated)]);
-  return bomb.subarray(0, bomb.length - 4);
 }
 
 /** One masked client frame with any length (independent of the engine's writer). */

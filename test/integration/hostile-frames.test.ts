@@ -246,11 +246,11 @@ describe('ping flood from a client that never reads', () => {
 });
 
 describe('paused for backpressure, then failed', () => {
-  it('a big echo + a ping + a bad frame in one chunk: the paused server still reads the peer leaving (not only at closeTimeoutMs)', async () => {
+  it('a big echo + a ping + a bad frame in one chunk: the paused server still reads the peer leaving (not only at closeTimeout)', async () => {
     // Found by the random streams above: the ping paused reading (the 70 KB echo had not drained),
     // the bad frame made the server end its side, and an ending socket never emits 'drain', so
     // nothing resumed reading and the connection hung in CLOSING until the close timer.
-    const { port, healthy, conns } = await target({ closeTimeoutMs: 60_000 });
+    const { port, healthy, conns } = await target({ closeTimeout: 60_000 });
     const client = await attacker(port);
     const big = Buffer.alloc(70_000, 0x61);
     const head = Buffer.alloc(14);

@@ -24,7 +24,7 @@ afterAll(() => guard.dispose());
 
 /** An echo server (short handshake timeout so silent sockets end quickly) and a healthy peer on it. */
 async function target(handshakeTimeoutMs = 10_000): Promise<{ port: number; healthy: HealthyPeer }> {
-  const { port } = await listenEcho({ handshakeTimeoutMs });
+  const { port } = await listenEcho({ handshakeTimeout: handshakeTimeoutMs });
   const healthy = await HealthyPeer.connect(port);
   peers.push(healthy);
   await healthy.check();

@@ -28,7 +28,7 @@ describe('a slow reader during broadcasts', () => {
     const stalled = await EnvelopeClient.connect(port);
     stalled.raw.socket.pause(); // reads nothing from here on
     const [, slowPeer] = [...server.peers.values()];
-    const disconnected = new Promise<[string, number]>((resolve) => slowPeer!.on('disconnect', (reason, code) => resolve([reason, code])));
+    const disconnected = new Promise<[string, number]>((resolve) => slowPeer!.lifecycle.on('disconnect', (reason, code) => resolve([reason, code])));
     // The healthy reader checks each tick as it arrives (so its own frames do not pile up here).
     const total = 4000;
     const pad = 'z'.repeat(16 * KiB);

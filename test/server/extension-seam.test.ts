@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { PerMessageDeflate } from '../../server/socket/permessage-deflate.js';
+import { PerMessageDeflate } from '../../node/permessage-deflate.js';
 import { acceptPerMessageDeflate, parseExtensionHeader } from '../../src/rfc6455/index.js';
 import type { NegotiateExtensions } from '../../server/socket/handshake.js';
 import { listen, stopAll } from '../helpers/servers.js';

@@ -139,7 +139,7 @@ describe('handshake over a real socket (RFC 6455 §4.2.1)', () => {
   });
 
   it('drops a slow-loris client that dribbles its headers', async () => {
-    const { port } = await listen({ handshakeTimeoutMs: 300 });
+    const { port } = await listen({ handshakeTimeout: 300 });
     const request = Buffer.from(upgradeRequest('/', { 'X-Pad': 'p'.repeat(200) }));
     const socket = connect(port, '127.0.0.1');
     let sent = 0;

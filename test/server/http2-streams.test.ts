@@ -134,7 +134,7 @@ describe('one WebSocket over an HTTP/2 stream', () => {
   });
 
   it('a server close the peer never answers: the close timer resets the stream (CANCEL), 1006 ERR_CLOSE_TIMEOUT', async () => {
-    const { session, closed, sockets } = await start({ closeTimeoutMs: 200 });
+    const { session, closed, sockets } = await start({ closeTimeout: 200 });
     const stream = extendedConnect(session, '/mute');
     expect((await answer(stream)).status).toBe(200);
     let received = Buffer.alloc(0);

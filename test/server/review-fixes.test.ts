@@ -10,11 +10,12 @@ import { deflateRawSync } from 'node:zlib';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ServerConnection } from '../../server/socket/server-connection.js';
-import type { MessageCodec } from '../../server/socket/message-codec-queue.js';
+import type { MessageCodec } from '../../node/message-codec-queue.js';
 import type { WebSocketServerOptions } from '../../server/socket/websocket-server.js';
 import { RawClient, closeCodeOf, encodeClientFrame, rawExchange, upgradeRequest } from '../helpers/raw-client.js';
 import { listen, listenEcho, stopAll } from '../helpers/servers.js';
 import { closeDeflatePeers, nextMessage, openDeflatePeer } from '../helpers/deflate-peer.js';
+import { until } from '../helpers/wait.js';
 
 afterEach(async () => {
   closeDeflatePeers();
@@ -45,18 +46,6 @@ async function recordingUncaught(fn: (caught: unknown[]) => Promise<void>): Prom
     process.off('uncaughtException', record);
     for (const listener of saved) process.on('uncaughtException', listener);
   }
-}
-
-function until(ready: () => boolean, timeoutMs = 5000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = (): void => {
-      if (ready()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error('condition not met in time'));
-      setTimeout(poll, 5);
-    };
-    poll();
-  });
 }
 
 describe('a throwing listener (item 1)', () => {
@@ -173,7 +162,7 @@ describe('inbound compressed messages are back-pressured (item 8)', () => {
 
 describe('close timeout (item 27)', () => {
   it('reports 1006 with the reason ERR_CLOSE_TIMEOUT when the peer never answers the close', async () => {
-    const { ws, client } = await pair({ closeTimeoutMs: 50 });
+    const { ws, client } = await pair({ closeTimeout: 50 });
     const closed = new Promise<[number, string]>((resolve) => ws.once('close', (code, reason) => resolve([code, reason.toString()])));
     ws.close(1000);
     expect((await client.next())?.opcode).toBe(8);

@@ -7,6 +7,7 @@ import { isValidWireCloseCode } from '../../src/close-codes.js';
 import type { WebSocketServerOptions } from '../../server/socket/websocket-server.js';
 import { RawClient, closeCodeOf, closePayload, encodeClientFrame } from '../helpers/raw-client.js';
 import { listen, stopAll } from '../helpers/servers.js';
+import { nextEvent } from '../helpers/wait.js';
 
 afterEach(stopAll);
 
@@ -18,10 +19,6 @@ async function pair(options: Options = {}): Promise<{ ws: ServerConnection; req:
   const client = await RawClient.connect(port);
   const [ws, req] = await connected;
   return { ws, req, client, port };
-}
-
-function nextEvent<T extends unknown[]>(ws: ServerConnection, event: 'message' | 'close' | 'error' | 'ping' | 'pong' | 'drain'): Promise<T> {
-  return new Promise((resolve) => ws.once(event, (...args: unknown[]) => resolve(args as T)));
 }
 
 describe('ServerConnection: messages', () => {
@@ -161,8 +158,8 @@ describe('ServerConnection: closing', () => {
     expect(ws.readyState).toBe(ServerConnection.OPEN);
   });
 
-  it('destroys the socket when the peer does not answer within closeTimeoutMs (1006)', async () => {
-    const { ws, client } = await pair({ closeTimeoutMs: 100 });
+  it('destroys the socket when the peer does not answer within closeTimeout (1006)', async () => {
+    const { ws, client } = await pair({ closeTimeout: 100 });
     const closed = nextEvent<[number, Buffer]>(ws, 'close');
     ws.close(1000);
     expect((await client.next())?.opcode).toBe(8);

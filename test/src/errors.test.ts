@@ -32,3 +32,27 @@ describe('errors', () => {
     expect(new StateError('closed').code).toBe('ERR_INVALID_STATE');
   });
 });
+
+describe('the error-code tables of the docs', () => {
+  it('README lists every ErrorCodes and RequestErrorCodes value; docs/protocol.md every error-envelope code', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { RequestErrorCodes } = await import('../../src/requests.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const protocol = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+    const missing = [...Object.values(ErrorCodes), ...Object.values(RequestErrorCodes)].filter((code) => !readme.includes(`\`${code}\``));
+    expect(missing).toEqual([]);
+    expect(Object.values(RequestErrorCodes).filter((code) => !protocol.includes(`| \`${code}\` |`))).toEqual([]);
+  });
+});
+
+describe('every error Tandem throws has a string code', () => {
+  it('internal invariants and the CLI usage error too', async () => {
+    const { assertNever } = await import('../../src/assert-never.js');
+    const { ByteQueue } = await import('../../src/rfc6455/byte-queue.js');
+    const { UsageError, parseEchoArgs } = await import('../../server/tools/cli.js');
+    expect(() => assertNever('x' as never)).toThrow(expect.objectContaining({ code: 'ERR_UNREACHABLE' }));
+    expect(() => new ByteQueue().byteAt(0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => parseEchoArgs([])).toThrow(expect.objectContaining({ code: 'ERR_USAGE' }));
+    expect(new UsageError('x').code).toBe('ERR_USAGE');
+  });
+});

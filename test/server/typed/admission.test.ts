@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
-import { AuthenticationError, parseCookies } from '../../../server/typed/server-options.js';
+import { AuthenticationError, parseCookies } from '../../../server/typed/auth.js';
 import { Admission } from '../../../server/typed/admission.js';
 import { closeAll, connectClient, rawSocket, startServer, until } from './harness.js';
 

@@ -8,8 +8,8 @@ describe('backpressure policy', () => {
   });
 
   it('rejects nonsense limits', () => {
-    expect(() => backpressurePolicy({ highWaterMark: 0 })).toThrow(RangeError);
-    expect(() => backpressurePolicy({ highWaterMark: 10, maxBufferedBytes: 5 })).toThrow(RangeError);
+    expect(() => backpressurePolicy({ highWaterMark: 0 })).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => backpressurePolicy({ highWaterMark: 10, maxBufferedBytes: 5 })).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARGUMENT' }));
   });
 
   it('volatile messages are dropped from the mark on, others are written', () => {

@@ -85,6 +85,22 @@ describe('rooms and broadcast', () => {
   });
 });
 
+describe('peers by id and cluster-wide queries (memory adapter: the cluster is this server)', () => {
+  it('toPeer emits to one peer; to(room).fetchMembers, adapter.fetchPeerCount and toPeer(...).join agree with the rooms', async () => {
+    const { server, sockets, peers } = await threeInRooms();
+    expect(server.toPeer(peers[2]!.id).emit('news', { n: 1 })).toBe(1);
+    expect(server.toPeer('nobody').emit('news', { n: 2 })).toBe(0);
+    expect(((await sockets[2]!.next()) as { payload: unknown }).payload).toEqual({ n: 1 });
+    expect((await server.to('red').fetchMembers()).sort()).toEqual([peers[0]!.id, peers[1]!.id].sort());
+    expect(await server.adapter.fetchPeerCount()).toBe(3);
+    await server.toPeer(peers[2]!.id).join('red');
+    expect([...peers[2]!.rooms].sort()).toEqual(['blue', 'red']);
+    await server.to('blue').leave('red');
+    expect((await server.to(['red']).fetchMembers()).sort()).toEqual([peers[0]!.id]);
+    expect(server.stats().adapter).toBeUndefined();
+  });
+});
+
 describe('the Adapter seam', () => {
   it('room bookkeeping and fan-out go through the adapter the server was given', async () => {
     const calls: string[] = [];
@@ -100,6 +116,11 @@ describe('the Adapter seam', () => {
         roomNames: () => inner.roomNames(),
         peerCount: () => inner.peerCount(),
         broadcast: (message: BroadcastMessage, target: BroadcastTarget) => (calls.push(`broadcast ${[...target.rooms]}`), inner.broadcast(message, target)),
+        fetchMembers: (target) => inner.fetchMembers(target),
+        fetchRoomsOf: (peerId) => inner.fetchRoomsOf(peerId),
+        fetchPeerCount: () => inner.fetchPeerCount(),
+        addRooms: (target, rooms) => inner.addRooms(target, rooms),
+        removeRooms: (target, rooms) => inner.removeRooms(target, rooms),
         close: () => inner.close(),
       };
     };

@@ -16,7 +16,7 @@ const open: Array<() => Promise<void> | void> = [];
 
 /** Start a typed server on a free loopback port. */
 export async function startServer<C, I = unknown, D extends object = Record<string, unknown>>(
-  options: Omit<ServerOptions<C, I>, 'port' | 'host' | 'server' | 'noServer'> = {},
+  options: Omit<ServerOptions<C, I, D>, 'port' | 'host' | 'server' | 'noServer'> = {},
 ): Promise<{ server: TandemServer<C, I, D>; url: string; port: number }> {
   const server = createServer<C, I, D>({ port: 0, host: '127.0.0.1', ...options });
   open.push(() => server.close({ timeout: 500 }));
@@ -41,7 +41,7 @@ export async function connectClient<C extends ContractShape>(
   });
   if (client.state !== 'open') {
     await new Promise<void>((resolve, reject) => {
-      client.lifecycle.once('open', resolve);
+      client.lifecycle.once('open', () => resolve());
       client.lifecycle.once('close', (info) => reject(new Error(`closed ${info.code} ${info.reason}`)));
     });
   }
@@ -97,11 +97,4 @@ export async function closeAll(): Promise<void> {
   for (const task of tasks) await task();
 }
 
-/** Resolve when `predicate()` holds, polling every 5 ms (bounded). */
-export async function until(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeoutMs) throw new Error('until: timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { until } from '../../helpers/wait.js';

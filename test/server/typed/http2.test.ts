@@ -8,8 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createServer, type TandemServer } from '../../../server/typed/server.js';
-import { AuthenticationError } from '../../../server/typed/server-options.js';
-import type { AuthRequest, ServerOptions } from '../../../server/typed/server-options.js';
+import { AuthenticationError } from '../../../server/typed/auth.js';
+import type { AuthRequest } from '../../../server/typed/auth.js';
+import type { ServerOptions } from '../../../server/typed/server-options.js';
 import { H2EngineClient, answer, closeH2, connectH2, extendedConnect, testCertificate } from '../../helpers/h2-client.js';
 import { RawSocket, closeAll, until } from './harness.js';
 

@@ -38,7 +38,7 @@ function peer() {
 describe('LivenessSweep', () => {
   it('pings at exactly intervalMs and terminates at exactly timeoutMs after an unanswered ping', () => {
     const clock = manualScheduler();
-    const sweep = new LivenessSweep({ scheduler: clock.scheduler, intervalMs: 25_000, timeoutMs: 10_000 });
+    const sweep = new LivenessSweep({ scheduler: clock.scheduler, interval: 25_000, timeout: 10_000 });
     const p = peer();
     sweep.track(p.target);
     clock.advanceTo(24_999);
@@ -56,7 +56,7 @@ describe('LivenessSweep', () => {
 
   it('an answered ping keeps the peer and the cadence', () => {
     const clock = manualScheduler();
-    const sweep = new LivenessSweep({ scheduler: clock.scheduler, intervalMs: 25_000, timeoutMs: 10_000 });
+    const sweep = new LivenessSweep({ scheduler: clock.scheduler, interval: 25_000, timeout: 10_000 });
     const p = peer();
     const handle = sweep.track(p.target);
     clock.advanceTo(25_000);
@@ -73,7 +73,7 @@ describe('LivenessSweep', () => {
 
   it('uses one timer for many peers and none once they are gone', () => {
     const clock = manualScheduler();
-    const sweep = new LivenessSweep({ scheduler: clock.scheduler, intervalMs: 1_000, timeoutMs: 500, resolutionMs: 100 });
+    const sweep = new LivenessSweep({ scheduler: clock.scheduler, interval: 1_000, timeout: 500, resolution: 100 });
     const peers = Array.from({ length: 200 }, () => peer());
     const handles = peers.map((p, i) => {
       clock.advanceTo(i); // staggered connections
@@ -111,7 +111,7 @@ describe('LivenessSweep', () => {
 
   it('a ping that throws is reported for that peer; the others are still pinged and it still times out', () => {
     const clock = manualScheduler();
-    const sweep = new LivenessSweep({ scheduler: clock.scheduler, intervalMs: 1_000, timeoutMs: 500 });
+    const sweep = new LivenessSweep({ scheduler: clock.scheduler, interval: 1_000, timeout: 500 });
     const log: string[] = [];
     const bug = new Error('socket already gone');
     const target = (name: string, ping: () => void): LivenessTarget => ({
@@ -138,7 +138,7 @@ describe('LivenessSweep', () => {
 
   it('a terminate that throws does not stop the other terminations', () => {
     const clock = manualScheduler();
-    const sweep = new LivenessSweep({ scheduler: clock.scheduler, intervalMs: 1_000, timeoutMs: 500 });
+    const sweep = new LivenessSweep({ scheduler: clock.scheduler, interval: 1_000, timeout: 500 });
     const log: string[] = [];
     sweep.track({ ping: () => {}, terminate: () => { throw new Error('destroy failed'); }, failed: (e) => log.push(`failed: ${(e as Error).message}`) });
     sweep.track({ ping: () => {}, terminate: () => log.push('terminated') });

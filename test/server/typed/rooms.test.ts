@@ -53,3 +53,31 @@ describe('BroadcastOperator', () => {
     expect(sorted(calls[0]!.target.rooms)).toEqual(['r']);
   });
 });
+
+describe('BroadcastOperator: peers and cluster-wide operations', () => {
+  it('toPeer adds peers by id or Peer; join/leave/fetchMembers forward the audience to the adapter', async () => {
+    const calls: unknown[] = [];
+    const ops = {
+      fetchMembers: async (t: BroadcastTarget) => (calls.push(['fetch', [...t.rooms], [...(t.peers ?? [])]]), ['x']),
+      addRooms: async (t: BroadcastTarget, rooms: readonly string[]) => void calls.push(['add', [...(t.peers ?? [])], rooms]),
+      removeRooms: async (t: BroadcastTarget, rooms: readonly string[]) => void calls.push(['remove', [...t.rooms], rooms]),
+    };
+    const root = new BroadcastOperator<Events>(() => 0, undefined, false, ops);
+    const op = root.toPeer('a').toPeer([{ id: 'b' }, 'c']);
+    expect(sorted(op.target.peers!)).toEqual(['a', 'b', 'c']);
+    expect(root.target.peers).toBeUndefined(); // immutable
+    expect(await op.to('lobby').fetchMembers()).toEqual(['x']);
+    await op.join('vip');
+    await root.to('lobby').volatile.leave(['x', 'y']);
+    expect(calls).toEqual([
+      ['fetch', ['lobby'], ['a', 'b', 'c']],
+      ['add', ['a', 'b', 'c'], ['vip']],
+      ['remove', ['lobby'], ['x', 'y']],
+    ]);
+  });
+
+  it('an operator built without an adapter refuses cluster operations with a StateError', () => {
+    const root = new BroadcastOperator<Events>(() => 0);
+    expect(() => root.join('x')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE' }));
+  });
+});

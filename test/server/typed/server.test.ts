@@ -73,7 +73,7 @@ describe('typed server: events and requests both ways', () => {
     const events: string[] = [];
     server.on('connection', (peer) => {
       peer.join(['a', 'b']);
-      peer.on('disconnect', (reason, code) => events.push(`peer ${code} ${reason}`));
+      peer.lifecycle.on('disconnect', (reason, code) => events.push(`peer ${code} ${reason}`));
     });
     server.on('disconnect', (_peer, reason, code) => events.push(`server ${code} ${reason}`));
     const client = await connectClient<Chat>(url);

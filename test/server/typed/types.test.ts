@@ -18,7 +18,7 @@ describe('typed server: the contract is enforced at compile time', () => {
     // Compile-time only: the function is type-checked, never called.
     const check = (server: TandemServer<Contract, { user: string }>, peer: Peer<Contract, { user: string }>) => {
       peer.on('say', (payload) => expectTypeOf(payload).toEqualTypeOf<{ text: string }>());
-      peer.on('disconnect', (reason, code) => {
+      peer.lifecycle.on('disconnect', (reason, code) => {
         expectTypeOf(reason).toBeString();
         expectTypeOf(code).toBeNumber();
       });

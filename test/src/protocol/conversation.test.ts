@@ -173,6 +173,40 @@ describe('Conversation', () => {
     expect(server.isReady).toBe(false);
   });
 
+  it('directions: a hello at the client and a welcome at the server are fatal 1008; events go both ways', () => {
+    const quiet = { context: undefined, transmit: () => undefined, onEvent: () => undefined, onError: () => undefined };
+    const client = new Conversation({ side: 'client', ...quiet });
+    const server = new Conversation({ side: 'server', ...quiet });
+    const fatal = (o: ReceiveOutcome) => (o.kind === 'fatal' ? [o.error.code, o.error.closeCode, o.error.message] : o.kind);
+    expect(fatal(client.receive('{"v":1,"type":"hello"}'))).toEqual(['ERR_INVALID_ENVELOPE', 1008, 'a client never receives "hello"']);
+    expect(fatal(server.receive('{"v":1,"type":"welcome"}'))).toEqual(['ERR_INVALID_ENVELOPE', 1008, 'a server never receives "welcome"']);
+    expect(fatal(client.receive('{"v":1,"type":"welcome"}'))).toBe('handshake');
+    expect(fatal(server.receive('{"v":1,"type":"hello","auth":"t"}'))).toBe('handshake');
+    client.ready();
+    server.ready();
+    expect(fatal(client.receive('{"v":1,"type":"event","name":"e"}'))).toBe('handled');
+    expect(fatal(server.receive('{"v":1,"type":"event","name":"e"}'))).toBe('handled');
+  });
+
+  it('with a `handlers` table, looks each request up by name when it arrives (after its own handle() ones)', async () => {
+    const table = new Map<string, (payload: unknown, context: string) => unknown>();
+    const sent: Envelope[] = [];
+    const server = new Conversation<string>({ side: 'server', context: 'peer-1', handlers: table, transmit: (e) => sent.push(e), onEvent: () => undefined, onError: () => undefined });
+    server.ready();
+    server.receive('{"v":1,"type":"request","id":1,"name":"who"}');
+    table.set('who', (_payload, context) => `answered for ${context}`);
+    server.receive('{"v":1,"type":"request","id":2,"name":"who"}');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(sent).toEqual([
+      { v: 1, type: 'error', id: 1, code: 'unknown_method', message: 'no handler for "who"' },
+      { v: 1, type: 'response', id: 2, payload: 'answered for peer-1' },
+    ]);
+    server.handle('who', () => 'own');
+    server.receive('{"v":1,"type":"request","id":3,"name":"who"}');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(sent[2]).toEqual({ v: 1, type: 'response', id: 3, payload: 'own' });
+  });
+
   it('keeps the order of events with synchronous schemas', async () => {
     const { server, log } = pair();
     for (let i = 0; i < 20; i++) server.receive(JSON.stringify({ v: 1, type: 'event', name: 'say', payload: { text: String(i) } }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/errors.js';
-import { checkDirection, eventEnvelope, helloEnvelope, parseEnvelope, welcomeEnvelope } from '../../../src/envelope.js';
+import { eventEnvelope, helloEnvelope, parseEnvelope } from '../../../src/envelope.js';
 import type { Envelope } from '../../../src/envelope.js';
 
 function refusal(fn: () => unknown): { name: string; code: string; closeCode: number } {
@@ -70,17 +70,8 @@ describe('parseEnvelope', () => {
   });
 });
 
-describe('checkDirection', () => {
-  it('refuses a hello at the client and a welcome at the server (1008)', () => {
-    expect(refusal(() => checkDirection(helloEnvelope(), 'client')).closeCode).toBe(1008);
-    expect(refusal(() => checkDirection(welcomeEnvelope(), 'server')).closeCode).toBe(1008);
-  });
-  it('lets both-way kinds and correctly directed handshakes through', () => {
-    expect(() => checkDirection(helloEnvelope('t'), 'server')).not.toThrow();
-    expect(() => checkDirection(welcomeEnvelope(), 'client')).not.toThrow();
-    expect(() => checkDirection(eventEnvelope('e'), 'client')).not.toThrow();
-    expect(() => checkDirection(eventEnvelope('e'), 'server')).not.toThrow();
-  });
+// The direction rule (docs/protocol.md "Directions") is the conversation's: conversation.test.ts.
+describe('envelope builders', () => {
   it('builders omit undefined fields', () => {
     expect(eventEnvelope('e')).toEqual({ v: 1, type: 'event', name: 'e' });
     expect('payload' in eventEnvelope('e')).toBe(false);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ByteQueue } from '../../../src/rfc6455/byte-queue.js';
+import { applyMaskBytewise, jsUnmasker } from '../../../src/rfc6455/mask.js';
+import { pattern } from '../../helpers/frames.js';
 
 describe('ByteQueue', () => {
   it('returns a view when the bytes sit in one chunk', () => {
@@ -49,5 +51,33 @@ describe('ByteQueue', () => {
       return (i + (n % 3)) & 0xff;
     }
     expect(queue.length).toBe(3000 - expected);
+  });
+
+  it('consumeUnmasked: a view unmasked in place in one chunk, else an unmasked copy', () => {
+    const key = Uint8Array.of(0x37, 0xfa, 0x21, 0x3d);
+    for (const length of [1, 5, 31, 32, 33, 100, 257]) {
+      const masked = pattern(length + 3, length);
+      const expected = masked.slice(3);
+      applyMaskBytewise(expected, key, 0);
+      for (let a = 1; a <= length + 3; a++) {
+        for (const b of [a, Math.min(length + 3, a + 1), Math.min(length + 3, a + 40)]) {
+          const source = masked.slice();
+          const pieces = [source.subarray(0, a), source.subarray(a, b), source.subarray(b)];
+          const queue = new ByteQueue();
+          for (const piece of pieces) queue.push(piece);
+          queue.skip(3);
+          const out = queue.consumeUnmasked(length, jsUnmasker, 0x37fa213d);
+          expect([...out], `length ${length} split ${a}/${b}`).toEqual([...expected]);
+          expect(queue.length).toBe(0);
+          const bounds = [[0, a], [a, b], [b, length + 3]];
+          const inOneChunk = bounds.some(([start, end]) => start! <= 3 && end! >= length + 3);
+          if (inOneChunk) {
+            expect(out.buffer, `length ${length} split ${a}/${b}: a view`).toBe(source.buffer);
+          } else {
+            expect(out.buffer).not.toBe(source.buffer);
+          }
+        }
+      }
+    }
   });
 });

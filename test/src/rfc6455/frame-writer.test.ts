@@ -98,3 +98,13 @@ describe('randomMaskKey', () => {
     expect(keys.size).toBeGreaterThan(590); // 600 draws from 2^32: collisions are vanishingly rare
   });
 });
+
+describe('client-role masking', () => {
+  it("masks into a copy, even when the payload's slice() is a view (a Node Buffer)", () => {
+    const payload = Buffer.from('Hello');
+    const parts = encodeFrame(Opcodes.Text, payload, { mask: KEY });
+    expect(hexOf(parts)).toBe('818537fa213d7f9f4d5158');
+    expect(payload.toString()).toBe('Hello');
+    expect(parts[1]!.buffer).not.toBe(payload.buffer);
+  });
+});

@@ -84,7 +84,7 @@ describe('tandem proxy arguments', () => {
     expect(out.stdout).toBe(PROXY_USAGE);
     const top = io();
     expect(await main(['--help'], top)).toBe(0);
-    expect(top.stdout).toMatch(/^ {2}proxy {2}fault-injection TCP proxy/m);
+    expect(top.stdout).toMatch(/^ {2}proxy +fault-injection TCP proxy/m);
   });
 
   it('a port it cannot listen on exits 1', async () => {

@@ -1,0 +1,5 @@
+/** A usage mistake on the command line: printed with the usage text, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'ERR_USAGE';
+}

@@ -1,0 +1,72 @@
+/**
+ * A peer's life as one value. Each variant owns what only exists in that phase: the socket while
+ * there is one, the hello deadline until the welcome, the messages held while `authenticateHello`
+ * runs, the liveness handle while the link is watched, the terminate deadline of a peer closed as
+ * a slow consumer. The Peer changes it only through its `#transition`, which disposes (with
+ * {@link disposeLife}) whatever the old variant owned and the new one does not carry over.
+ *
+ * The socket is a part of the variant, not of the Peer: session resume adds a `suspended` variant
+ * (no socket, an expiry deadline, the outgoing buffer) and a transition back to `open` with a new
+ * socket, without touching the rest of the Peer.
+ */
+import type { ServerConnection } from '../socket/server-connection.js';
+import type { LivenessHandle } from './liveness.js';
+import type { Scheduler, TimerHandle } from '../../src/scheduler.js';
+import { assertNever } from '../../src/assert-never.js';
+
+/** The low-level socket a peer drives: the part of a `WebSocketServer` connection it uses. */
+export type PeerSocket = Pick<ServerConnection, 'bufferedAmount' | 'send' | 'sendFrame' | 'ping' | 'close' | 'terminate' | 'on' | 'off'>;
+
+/** A raw message held while admitting: its data as the codec takes it, and its size on the wire. */
+export type HeldMessage = readonly [data: Uint8Array | string, bytes: number];
+
+/**
+ * The lifecycle. `handshake`: waiting for the hello. `admitting`: an async `authenticateHello`
+ * runs, incoming messages are held. `open`: typed traffic flows. `closing`: we closed (or
+ * terminated) and wait for the socket to be gone. `closed`: the end, with its code and reason.
+ */
+export type PeerLife =
+  | { readonly kind: 'handshake'; readonly socket: PeerSocket; readonly helloTimer: TimerHandle }
+  | { readonly kind: 'admitting'; readonly socket: PeerSocket; readonly helloTimer: TimerHandle; readonly held: HeldMessage[] }
+  | { readonly kind: 'open'; readonly socket: PeerSocket; readonly liveness: LivenessHandle | undefined }
+  | {
+      readonly kind: 'closing';
+      readonly socket: PeerSocket;
+      /** Still watched: a peer that stops answering pings while closing is terminated. */
+      readonly liveness: LivenessHandle | undefined;
+      /** Set when the peer must be gone by a deadline (a slow consumer will not read our close frame). */
+      terminateTimer: TimerHandle | undefined;
+    }
+  | { readonly kind: 'closed'; readonly code: number; readonly reason: string };
+
+/** The public name of a lifecycle state (`peer.state`). */
+export type PeerState = PeerLife['kind'];
+
+/** Messages a peer may send between its hello and our welcome (a client sends none but pings). */
+export const MAX_HELD_MESSAGES = 64;
+
+/**
+ * Releases what `old` owned and `next` does not carry over: timers are cleared, a liveness
+ * handle is untracked, held messages are dropped with the variant. The socket is never closed
+ * here: the Peer closes it on purpose (with a code), or it is already gone.
+ */
+export function disposeLife(old: PeerLife, next: PeerLife, scheduler: Scheduler): void {
+  switch (old.kind) {
+    case 'handshake':
+    case 'admitting':
+      // handshake → admitting carries the deadline over: a hook that hangs is cut off by it.
+      if (!('helloTimer' in next && next.helloTimer === old.helloTimer)) scheduler.clearTimeout(old.helloTimer);
+      return;
+    case 'open':
+      if (!('liveness' in next && next.liveness === old.liveness)) old.liveness?.untrack();
+      return;
+    case 'closing':
+      if (old.terminateTimer !== undefined) scheduler.clearTimeout(old.terminateTimer);
+      if (!('liveness' in next && next.liveness === old.liveness)) old.liveness?.untrack();
+      return;
+    case 'closed':
+      return;
+    default:
+      return assertNever(old);
+  }
+}

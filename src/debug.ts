@@ -1,0 +1,78 @@
+/**
+ * The debug trace, the way this ecosystem switches it on: `DEBUG=tandem:*` (Node) or
+ * `localStorage.debug = 'tandem:*'` (a page), the syntax of the `debug` package — namespaces
+ * separated by commas or spaces, `*` as a wildcard, a leading `-` to exclude. Tandem does not
+ * depend on `debug` (the browser bundle stays small, and the core's only dependency stays
+ * eventemitter3): this file is the ~30 lines of it Tandem needs, pure; each end supplies where
+ * the spec comes from and where lines go (client/trace.ts, server/trace.ts).
+ *
+ * Namespaces: `tandem:client`, `tandem:client:wire`, `tandem:server`, `tandem:server:wire`,
+ * `tandem:socket` (handshakes and connection closes of the RFC 6455 layer).
+ */
+import type { Codec } from './codec.js';
+import type { Envelope } from './envelope.js';
+import { describeMessage } from './json-check.js';
+
+/** A trace function: call it only when `enabled` (build no strings for nobody). */
+export interface Trace {
+  (message: string): void;
+  readonly enabled: boolean;
+  readonly namespace: string;
+}
+
+function pattern(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*?')}$`);
+}
+
+/** Is `namespace` switched on by `spec` (the `DEBUG` syntax)? Exclusions win. */
+export function debugEnabled(spec: string | undefined, namespace: string): boolean {
+  let on = false;
+  for (const part of (spec ?? '').split(/[\s,]+/)) {
+    if (part === '') continue;
+    if (part.startsWith('-')) {
+      if (pattern(part.slice(1)).test(namespace)) return false;
+    } else if (pattern(part).test(namespace)) on = true;
+  }
+  return on;
+}
+
+/** A {@link Trace} for `namespace`, writing `namespace message` lines through `write` when enabled. */
+export function createTrace(namespace: string, spec: string | undefined, write: (line: string) => void): Trace {
+  const enabled = debugEnabled(spec, namespace);
+  const trace = (message: string): void => {
+    if (enabled) write(`${namespace} ${message}`);
+  };
+  return Object.assign(trace, { enabled, namespace });
+}
+
+function summary(envelope: Envelope): string {
+  return envelope.type === 'event' || envelope.type === 'request' || envelope.type === 'response' || envelope.type === 'error'
+    ? describeMessage(envelope) + ('id' in envelope && envelope.type === 'request' ? ` #${envelope.id}` : '') + (envelope.type === 'error' ? ` ${envelope.code}` : '')
+    : describeMessage(envelope).replace(' envelope', '');
+}
+
+/**
+ * `codec` with every envelope traced on `trace` (`→` sent, `←` received), or `codec` itself when
+ * the trace is off: the wire trace costs nothing unless asked for.
+ */
+export function tracedCodec(codec: Codec, trace: Trace): Codec {
+  if (!trace.enabled) return codec;
+  return {
+    name: codec.name,
+    encode(envelope) {
+      const data = codec.encode(envelope);
+      trace(`→ ${summary(envelope)} (${typeof data === 'string' ? data.length : data.byteLength} ${typeof data === 'string' ? 'chars' : 'bytes'})`);
+      return data;
+    },
+    decode(data) {
+      try {
+        const envelope = codec.decode(data);
+        trace(`← ${summary(envelope)}`);
+        return envelope;
+      } catch (err) {
+        trace(`← invalid: ${(err as Error).message}`);
+        throw err;
+      }
+    },
+  };
+}
