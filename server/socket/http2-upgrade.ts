@@ -17,7 +17,7 @@ import type { Duplex } from 'node:stream';
 import { isSafeHeaderValue } from '../../src/rfc6455/http-headers.js';
 import { isToken } from '../../src/rfc6455/http-token.js';
 import { acceptUpgrade } from '../../src/rfc6455/upgrade.js';
-import { abortTransport } from './abort-transport.js';
+import { abortTransport } from '../../node/abort-transport.js';
 import { sha1Base64 } from '../../node/sha1.js';
 import { isRefusal, negotiate, refusal } from './handshake.js';
 import type { HandshakeAccepted, HandshakeOptions, HandshakeRefusal } from './handshake.js';

@@ -24,7 +24,7 @@ import { Connection } from '../../src/rfc6455/connection.js';
 import type { ConnectionHandler, Frames } from '../../src/rfc6455/connection.js';
 import { assertSendableCloseCode } from '../../src/rfc6455/frame-writer.js';
 import { callListener } from '../../src/call-listener.js';
-import { abortTransport } from './abort-transport.js';
+import { abortTransport } from '../../node/abort-transport.js';
 import { engineOptionsFor } from './engine-options.js';
 import { toBuffer, toPayload } from '../../node/send-data.js';
 import type { SendData } from '../../node/send-data.js';

@@ -13,6 +13,8 @@ import {
   isUpgradeRefusal,
   validateExtendedConnect,
   validateUpgradeRequest,
+  checkExtendedConnectResponse,
+  extendedConnectHeaders,
 } from '../../../src/rfc6455/index.js';
 import type { UpgradeRequestHead } from '../../../src/rfc6455/index.js';
 
@@ -140,6 +142,30 @@ describe('server rules (validateUpgradeRequest, acceptUpgrade)', () => {
       origin: 'https://a.example',
     });
     expect(validateUpgradeRequest(h2({ 'sec-websocket-protocol': 'a, a' }))).toMatchObject({ status: 400 });
+  });
+
+  it('RFC 8441 client side: the extended CONNECT\'s WebSocket headers, and a 2xx answer checked without a key', () => {
+    expect(extendedConnectHeaders({ protocols: ['a', 'b'], extensions: 'permessage-deflate' })).toEqual({
+      'sec-websocket-version': '13',
+      'sec-websocket-protocol': 'a, b',
+      'sec-websocket-extensions': 'permessage-deflate',
+    });
+    expect(extendedConnectHeaders({ protocols: [] })).toEqual({ 'sec-websocket-version': '13' });
+    expect(() => extendedConnectHeaders({ protocols: ['a a'] })).toThrow(TypeError);
+    expect(() => extendedConnectHeaders({ protocols: [], extensions: 'x\r\ny' })).toThrow(TypeError);
+    const offer = { protocols: ['a'], extensions: 'permessage-deflate' };
+    expect(checkExtendedConnectResponse({ status: 200, headers: { 'sec-websocket-protocol': 'a' } }, offer)).toEqual({ kind: 'accepted', protocol: 'a', extensions: [] });
+    const failures: [number, Record<string, string>, string][] = [
+      [101, {}, ErrorCodes.HandshakeStatus],
+      [403, {}, ErrorCodes.HandshakeStatus],
+      [200, { 'sec-websocket-protocol': 'b' }, ErrorCodes.HandshakeProtocol],
+      [200, { 'sec-websocket-extensions': 'x-other' }, ErrorCodes.ExtensionNegotiationFailed],
+    ];
+    for (const [status, headers, code] of failures) {
+      const result = checkExtendedConnectResponse({ status, headers }, offer);
+      expect(result).toBeInstanceOf(HandshakeError);
+      expect([(result as HandshakeError).code, (result as HandshakeError).status]).toEqual([code, status]);
+    }
   });
 
   it('chooses only an offered subprotocol', () => {
