@@ -156,6 +156,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     validateWebSocketServerOptions(options);
     const modes = Number(options.port !== undefined) + Number(options.server !== undefined) + Number(options.noServer === true);
     if (modes !== 1) throw new TandemError(ErrorCodes.InvalidArgument, 'Give exactly one of port, server or noServer');
+    if (options.tls !== undefined && options.port === undefined) throw new TandemError(ErrorCodes.InvalidArgument, 'tls goes with port (an attached server has its own TLS)');
     const deflate = createDeflateNegotiator(options.perMessageDeflate, options.maxPayload ?? DEFAULTS.maxPayload);
     if (deflate !== undefined && options.negotiateExtensions !== undefined) {
       throw new TandemError(ErrorCodes.InvalidArgument, 'Give perMessageDeflate or negotiateExtensions, not both');

@@ -184,6 +184,12 @@ describe('extended CONNECT: the handshake', () => {
     expect((await once(ws, 'close'))[0]).toBe(1000);
   });
 
+  it('checks the new options: tls goes with port and is an object, http2 is a boolean', () => {
+    expect(() => new WebSocketServer({ noServer: true, tls: testCertificate() })).toThrow(/tls goes with port/);
+    expect(() => new WebSocketServer({ port: 0, tls: 'key.pem' as never })).toThrow(/tls/);
+    expect(() => new WebSocketServer({ port: 0, http2: 'yes' as never })).toThrow(/http2/);
+  });
+
   it('answers an HTTP/2 GET to its own server with 426', async () => {
     const { port } = await listenTls();
     const page = await answer((await session(port)).request({ ':path': '/' }));
