@@ -81,7 +81,9 @@ export default [
     input: { index: 'src/index.ts', client: 'client/index.ts', 'client-node': 'client/node/index.ts', server: 'server/index.ts', proxy: 'server/tools/proxy/index.ts', redis: 'server/redis/index.ts' },
     external,
     plugins: [dts({ tsconfig: './tsconfig.json' }), cjsDeclarations()],
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
+    // No hoisted transitive imports: a declaration file needs only what it names (a bare
+    // `import 'eventemitter3'` carried over from a chunk is noise to every type checker).
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts', hoistTransitiveImports: false },
   },
   // The client alone as UMD (global `Tandem`), eventemitter3 bundled in. Its own entry exports
   // only what a <script> user needs, so tree-shaking can drop the rest (size budget: issue 3).

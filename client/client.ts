@@ -3,8 +3,9 @@
  * is the state machine (connecting → open → waiting → connecting …, open → connecting while a
  * resumable session replaces its link, or closed for good) and the
  * sending rules; attempts (URL, auth, socket) live in attempt.ts, browser network hints in
- * network.ts. Each lifecycle variant owns its timers and socket, released in `#transition`, and
- * user listeners run only after a state change is complete, guarded so they cannot derail it.
+ * network.ts, the lifecycle events in lifecycle-notifier.ts. Each lifecycle variant owns its timers
+ * and socket, released in `#transition`, and user listeners run only after a state change is
+ * complete, guarded so they cannot derail it.
  */
 import { EventEmitter } from 'eventemitter3';
 import { attemptAfterUptime, backoffPolicy } from '../src/backoff.js';
@@ -17,7 +18,6 @@ import type { Envelope, SequencedEnvelope, WelcomeEnvelope } from '../src/envelo
 import { ErrorCodes, StateError, TandemTypeError, asError } from '../src/errors.js';
 import { callListener } from '../src/call-listener.js';
 import { loggerFrom } from '../src/logger.js';
-import type { Logger } from '../src/logger.js';
 import { HEARTBEAT_DEFAULTS, HeartbeatMonitor, pingEnvelope } from '../src/heartbeat.js';
 import type { HeartbeatPolicy } from '../src/heartbeat.js';
 import { DisconnectedError } from '../src/requests.js';
@@ -38,8 +38,9 @@ import { ClientSession } from './session.js';
 import type { Transport, WebSocketConstructor } from './transport.js';
 import { assertNever } from '../src/assert-never.js';
 import { checkUrlSource, validateClientOptions } from './validate-options.js';
-import { closeReason, connectTimeoutError } from './connection-error.js';
-import { clientTrace, lifecycleLine, wireCodec } from './trace.js';
+import { connectTimeoutError } from './connection-error.js';
+import { LifecycleNotifier } from './lifecycle-notifier.js';
+import { clientTrace, wireCodec } from './trace.js';
 
 /** The lifecycle: each variant owns its resources, released by `#transition` when it is left. */
 type Lifecycle =
@@ -60,7 +61,7 @@ export type RequestArgs<P> = undefined extends P ? [payload?: JsonPayload<P>, op
  */
 export class TandemClient<C extends ContractShape = ContractShape> {
   /** Reserved events: `state`, `open`, `close`, `error`. */
-  readonly lifecycle = new EventEmitter<LifecycleEvents>();
+  readonly lifecycle: EventEmitter<LifecycleEvents>;
   readonly #events = new EventEmitter();
   readonly #conversation: Conversation;
   readonly #session: ClientSession;
@@ -71,8 +72,8 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   readonly #random: () => number;
   readonly #backoff: BackoffPolicy;
   readonly #heartbeat: HeartbeatPolicy | undefined;
-  readonly #logger: Logger | undefined;
   readonly #trace = clientTrace('tandem:client');
+  readonly #notifier: LifecycleNotifier;
   #state: Lifecycle;
 
   constructor(url: UrlSource, options: ClientOptions<C> = {}) {
@@ -86,7 +87,8 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     this.#random = options.random ?? Math.random;
     this.#backoff = backoffPolicy(options.reconnect || {});
     this.#heartbeat = options.heartbeat === false ? undefined : { ...HEARTBEAT_DEFAULTS, ...options.heartbeat };
-    this.#logger = loggerFrom(options.logger);
+    this.#notifier = new LifecycleNotifier(loggerFrom(options.logger), this.#trace);
+    this.lifecycle = this.#notifier.emitter;
     this.#conversation = new Conversation<void>({
       side: 'client',
       context: undefined,
@@ -96,8 +98,8 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       requestTimeout: options.requestTimeout,
       transmit: (envelope) => this.#reply(envelope),
       // A listener's exception is the application's: reported, never a protocol error.
-      onEvent: (name, payload) => callListener((err) => this.#report(err, `listener of "${name}"`), () => this.#events.emit(name, payload)),
-      onError: (error, source) => this.#report(error, source),
+      onEvent: (name, payload) => callListener((err) => this.#notifier.report(err, `listener of "${name}"`), () => this.#events.emit(name, payload)),
+      onError: (error, source) => this.#notifier.report(error, source),
     });
     this.#session = new ClientSession(this.#conversation, {
       maxQueued: options.maxQueued ?? CLIENT_DEFAULTS.maxQueued,
@@ -202,7 +204,8 @@ export class TandemClient<C extends ContractShape = ContractShape> {
         return this.#retryNow();
       case 'connecting':
       case 'open':
-        this.#transition(this.#attempt(0, this.#session.unlink() ? 'open' : 'reconnecting'), CloseCodes.NormalClosure, 'reconnect');
+        // Dropped without a status code: a 1000 would tell the server the session is over (§10.3).
+        this.#transition(this.#attempt(0, this.#session.unlink() ? 'open' : 'reconnecting'));
         return;
       default: {
         return assertNever(s);
@@ -216,7 +219,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   #attempt(attempt: number, shown: ClientState): Lifecycle {
     const timeout = this.#options.connectTimeout ?? CLIENT_DEFAULTS.connectTimeout;
     const state: Linked = { kind: 'connecting', attempt, shown, socket: undefined, connectTimer: undefined };
-    state.connectTimer = this.#scheduler.setTimeout(() => (this.#report(connectTimeoutError(state.url, timeout)), this.#lost(state, CloseCodes.AbnormalClosure, 'connect timeout')), timeout);
+    state.connectTimer = this.#scheduler.setTimeout(() => this.#failed(state, connectTimeoutError(state.url, timeout), 'connect timeout'), timeout);
     startAttempt(this.#source, {
       isCurrent: () => this.#state === state,
       onSocket: (socket) => void (state.socket = socket),
@@ -224,17 +227,22 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       onOpen: (socket, credentials) => socket.send(this.#encode(this.#session.hello(credentials))),
       onMessage: (socket, data) => this.#onMessage(socket, data),
       // The transport's cause (a refused handshake, ECONNREFUSED, a TLS error…): reported, and in the close info.
-      onClose: (socket, code, reason, error) => {
+      onClose: (socket, code, reason, cause) => {
         if (!this.#owns(socket)) return;
-        if (error !== undefined) this.#report(error);
+        const error = cause === undefined ? undefined : asError(cause);
+        if (error !== undefined) this.#notifier.report(error);
         this.#lost(this.#state as Linked, code, reason, false, error);
       },
-      onFailed: (err, reason) => {
-        this.#report(err, reason);
-        this.#lost(state, CloseCodes.AbnormalClosure, reason);
-      },
+      onFailed: (err, reason) => this.#failed(state, err, reason),
     });
     return state;
+  }
+
+  /** The attempt failed without a close from its socket: reported, and in the close info. */
+  #failed(state: Linked, thrown: unknown, reason: string): void {
+    const error = asError(thrown); // the same object on 'error' and in the close info
+    this.#notifier.report(error, reason);
+    this.#lost(state, CloseCodes.AbnormalClosure, reason, false, error);
   }
 
   #owns(socket: Transport): boolean {
@@ -254,7 +262,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
       case 'handshake': // only a welcome gets here: the direction check refuses a hello
         return this.#onWelcome(state as Extract<Linked, { kind: 'connecting' }>, socket, outcome.envelope as WelcomeEnvelope);
       case 'fatal':
-        this.#report(outcome.error, 'protocol');
+        this.#notifier.report(outcome.error, 'protocol');
         if (this.#state === state) this.#lost(state, browserCloseCode(outcome.error.closeCode), outcome.error.code, true);
         return;
       default: {
@@ -266,7 +274,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   #onWelcome(state: Extract<Linked, { kind: 'connecting' }>, socket: Transport, welcome: WelcomeEnvelope): void {
     const { info, replay, error } = this.#session.welcome(welcome);
     if (error) {
-      this.#report(error);
+      this.#notifier.report(error);
       return this.#lost(state, browserCloseCode(error.closeCode), error.code, true);
     }
     const policy = this.#heartbeat;
@@ -286,30 +294,13 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     heartbeat?.start();
     const open: Lifecycle = { kind: 'open', attempt: state.attempt, socket, heartbeat, openedAt: this.#scheduler.now() };
     this.#transition(open);
-    if (this.#state === open) this.#notify('open', info);
+    if (this.#state === open) this.#notifier.notify('open', info);
   }
 
   // ——— sending ———
 
   #encode(envelope: Envelope): string | Uint8Array {
     return this.#conversation.codec.encode(envelope);
-  }
-
-  /** Reports on the lifecycle 'error' event; nobody listening, the logger gets it (`source`: what failed). */
-  #report(error: unknown, source?: string): void {
-    if (this.lifecycle.listenerCount('error') === 0) this.#logger?.error(`tandem client: ${source ?? 'error'}`, error);
-    this.#notify('error', asError(error));
-  }
-
-  /**
-   * Emits a lifecycle event. A listener's exception is the application's: it is reported on
-   * 'error' (or, from an 'error' listener, rethrown in a microtask so it is not swallowed), and
-   * never unwinds the state machine that emitted.
-   */
-  #notify<E extends keyof LifecycleEvents>(event: E, ...args: LifecycleEvents[E]): void {
-    if (this.#trace.enabled) this.#trace(lifecycleLine(event, args));
-    const onThrow = event === 'error' ? rethrowLater : (err: unknown) => this.#report(err, `'${event}' listener`);
-    callListener(onThrow, () => (this.lifecycle.emit as (event: E, ...args: LifecycleEvents[E]) => boolean)(event, ...args));
   }
 
   /** An event or request: onto the live link, or kept for the next one (session log or offline queue). */
@@ -330,7 +321,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
   // ——— losing the link ———
 
   /** A connection or attempt ended with `code`; `wire` says the client itself closes it with that code. */
-  #lost(state: Linked, code: number, reason: string, wire = false, error?: unknown): void {
+  #lost(state: Linked, code: number, reason: string, wire = false, error?: Error): void {
     if (this.#state !== state) return;
     const resuming = this.#session.unlink();
     const attempt = state.kind === 'open' ? attemptAfterUptime(this.#backoff, state.attempt, this.#scheduler.now() - state.openedAt) : state.attempt;
@@ -346,7 +337,7 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     const next: Lifecycle = blip ? this.#attempt(attempt, 'open') : { kind: 'waiting', attempt: attempt + 1, retryTimer };
     this.#transition(next, wire ? code : undefined, reason);
     // Unless a 'state' listener already moved on (close(), reconnect()), whose own events said so.
-    if ((this.#state as Lifecycle) === next) this.#notify('close', closeInfo(code, reason, true, resuming, retryTimer === undefined ? undefined : decision.delay, error));
+    if ((this.#state as Lifecycle) === next) this.#notifier.notify('close', closeInfo(code, reason, true, resuming, retryTimer === undefined ? undefined : decision.delay, error));
   }
 
   // Offline: stop burning retries, and wait (without a timer) for 'online'.
@@ -360,12 +351,12 @@ export class TandemClient<C extends ContractShape = ContractShape> {
     if (s.kind === 'waiting') this.#transition(this.#attempt(s.attempt, 'reconnecting'));
   }
 
-  #finish(code: number, reason: string, wireCode: number | undefined, error?: unknown): void {
+  #finish(code: number, reason: string, wireCode: number | undefined, error?: Error): void {
     this.#conversation.requests.rejectAll(new DisconnectedError('the client was closed'));
     this.#session.end();
     this.#network.dispose();
     this.#transition({ kind: 'closed', code, reason }, wireCode, reason);
-    this.#notify('close', closeInfo(code, reason, false, false, undefined, error));
+    this.#notifier.notify('close', closeInfo(code, reason, false, false, undefined, error));
   }
 
   // ——— the one state change ———
@@ -393,14 +384,8 @@ export class TandemClient<C extends ContractShape = ContractShape> {
         return assertNever(old);
       }
     }
-    if (this.state !== previous) this.#notify('state', this.state, previous);
+    if (this.state !== previous) this.#notifier.notify('state', this.state, previous);
   }
-}
-
-function rethrowLater(err: unknown): void {
-  queueMicrotask(() => {
-    throw err;
-  });
 }
 
 /** Creates a client for contract `C` and starts connecting. */

@@ -48,7 +48,3 @@ export function connectTimeoutError(url: string | undefined, timeout: number): C
   return new ConnectionError(url ?? '(url not resolved yet)', 1006, `no welcome within ${timeout} ms (connectTimeout)`, undefined);
 }
 
-/** The close reason of a failed attempt: a browser says nothing more than the code; a Node transport's detail becomes the reason. */
-export function closeReason(reason: string, failure: ConnectionError | undefined): string {
-  return reason === '' && failure?.cause !== undefined ? failure.message : reason;
-}

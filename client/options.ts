@@ -33,12 +33,14 @@ export interface CloseInfo {
   /** Milliseconds until the next attempt, when one is scheduled (absent while offline or closed). */
   retryDelay?: number;
   /**
-   * Why the link failed, when the transport says (also reported on `error`): with Tandem's Node
+   * Why the link ended, when known (the same error is reported on `error`): with Tandem's Node
    * WebSocket a `HandshakeError` (`code`, HTTP `status` and body, the Node error such as
-   * ECONNREFUSED or a TLS error as `cause`), a `ProtocolError`, or the socket's error. A
-   * browser's WebSocket never tells.
+   * ECONNREFUSED or a TLS error as `cause`) or a `ProtocolError`; for an attempt that never opened
+   * otherwise a `ConnectionError` (`ERR_CONNECTION_FAILED`: what the socket's error event said —
+   * nothing more than the close code in a browser — or the connect timeout), or the error of a
+   * failing `url()`/`auth()`. The `reason` stays what the wire said.
    */
-  error?: unknown;
+  error?: Error & { code?: string };
 }
 
 /** Payload of the lifecycle `open` event. */
@@ -127,7 +129,7 @@ export const CLIENT_DEFAULTS = Object.freeze({
 });
 
 /** A {@link CloseInfo} holding only the optional fields that have a value. */
-export function closeInfo(code: number, reason: string, willReconnect: boolean, resuming: boolean, retryDelay: number | undefined, error: unknown): CloseInfo {
+export function closeInfo(code: number, reason: string, willReconnect: boolean, resuming: boolean, retryDelay: number | undefined, error: (Error & { code?: string }) | undefined): CloseInfo {
   const info: CloseInfo = { code, reason, willReconnect, resuming };
   if (retryDelay !== undefined) info.retryDelay = retryDelay;
   if (error !== undefined) info.error = error;

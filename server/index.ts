@@ -47,6 +47,21 @@ export { ServerMetrics, DURATION_BUCKETS } from './typed/metrics.js';
 export type { MetricsSnapshot } from './typed/metrics.js';
 export { Collected, Counter, Histogram, Registry } from './typed/prometheus.js';
 export type { Family, Labels } from './typed/prometheus.js';
+// Session resume (docs/typed-server.md "Session resume"): options, stats, the session store seam.
+export { RESUME_DEFAULTS } from './typed/session/resume-options.js';
+export type { ResumeOptions } from './typed/session/resume-options.js';
+export type { SessionStats } from './typed/session/resume-stats.js';
+export { MemorySessionStore, memorySessionStore } from './typed/session/memory-session-store.js';
+export type {
+  SessionChange,
+  SessionEndReason,
+  SessionLookup,
+  SessionPositions,
+  SessionRecord,
+  SessionStore,
+  SessionStoreContext,
+  SessionStoreFactory,
+} from './typed/session/session-store.js';
 export { ConcurrencyLimiter, PerMessageDeflate } from './socket/permessage-deflate.js';
 export type { PerMessageDeflateOptions } from './socket/permessage-deflate.js';
 // Named by PerMessageDeflate's declarations (a chunk shared with the Node client's).

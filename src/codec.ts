@@ -64,6 +64,9 @@ function encode(envelope: Envelope): string | Uint8Array {
       const value = ArrayBuffer.isView(own) || isArrayBuffer(own) ? own : replaced;
       const view = ArrayBuffer.isView(value);
       if (!view && !isArrayBuffer(value)) {
+        // An object's undefined field is simply omitted, as JSON does: in this protocol an absent
+        // field equals undefined (docs/protocol.md §2). Only in an array would it become null.
+        if (value === undefined && !Array.isArray(this)) return value;
         if (((this as unknown) !== envelope || DATA_FIELDS.has(key)) && value !== envelope && unserializable(value) !== undefined) throw new Unserializable();
         return value;
       }

@@ -49,7 +49,7 @@ export const ErrorCodes = {
   InvalidArgument: 'ERR_INVALID_ARGUMENT',
   InvalidUrl: 'ERR_INVALID_URL',
   QueueFull: 'ERR_QUEUE_FULL',
-  /** A payload JSON cannot carry (BigInt, a cycle, a function, a Map, an undefined field…). */
+  /** A payload JSON cannot carry (BigInt, a cycle, a function, a Map, undefined in an array…; an object's undefined field is omitted). */
   UnserializablePayload: 'ERR_UNSERIALIZABLE_PAYLOAD',
   /** A connection attempt failed before the handshake completed (refused, HTTP status, timeout). */
   ConnectionFailed: 'ERR_CONNECTION_FAILED',

@@ -1,9 +1,10 @@
 /**
  * What JSON cannot carry. `JSON.stringify` throws on a BigInt or a cycle without saying where,
- * and silently drops or mangles the rest: a function or symbol vanishes, `undefined` vanishes
- * from an object and becomes `null` in an array, NaN and ±Infinity become `null`, a Map, Set,
- * RegExp or Error becomes `{}`. The JSON codec refuses all of these with an error naming the
- * message and the path of the bad value (`event "move": payload.at is a BigInt`).
+ * and silently drops or mangles the rest: a function or symbol vanishes, `undefined` becomes
+ * `null` in an array, NaN and ±Infinity become `null`, a Map, Set, RegExp or Error becomes `{}`.
+ * The JSON codec refuses all of these with an error naming the message and the path of the bad
+ * value (`event "move": payload.at is a BigInt`). An object's `undefined` field is not among
+ * them: JSON omits it, and in this protocol an absent field equals undefined (docs/protocol.md §2).
  */
 import { ErrorCodes, TandemTypeError } from './errors.js';
 
@@ -21,6 +22,7 @@ const LOSSY_TAGS: Readonly<Record<string, string>> = {
 /**
  * What is wrong with `value` as a JSON value, or `undefined` when JSON carries it (after its
  * `toJSON`, which the caller applies). Plain objects and arrays are judged by their contents.
+ * `undefined` itself is refused here; callers let it pass as an object's field (omitted).
  */
 export function unserializable(value: unknown): string | undefined {
   switch (typeof value) {
@@ -30,7 +32,7 @@ export function unserializable(value: unknown): string | undefined {
     case 'number':
       return Number.isFinite(value) ? undefined : `${String(value)} (JSON has no such number)`;
     case 'undefined':
-      return 'undefined (JSON drops it: omit the field or send null)';
+      return 'undefined (JSON turns it into null in an array: send null)';
     case 'bigint':
       return 'a BigInt';
     case 'function':
@@ -71,8 +73,9 @@ interface Frame {
 export function findUnserializable(root: unknown, rootPath: string): { path: string; problem: string } | undefined {
   const stack: Frame[] = [];
   const ancestors = new Set<object>();
-  const visit = (raw: unknown, path: string, key: string): { path: string; problem: string } | undefined => {
+  const visit = (raw: unknown, path: string, key: string, inArray: boolean): { path: string; problem: string } | undefined => {
     const value = typeof (raw as { toJSON?: unknown } | null)?.toJSON === 'function' && !isBinary(raw) ? (raw as { toJSON(k: string): unknown }).toJSON(key) : raw;
+    if (value === undefined && !inArray) return undefined; // an object's undefined field: omitted
     const problem = unserializable(value);
     if (problem !== undefined) return { path, problem };
     if (typeof value !== 'object' || value === null || isBinary(value)) return undefined;
@@ -81,7 +84,7 @@ export function findUnserializable(root: unknown, rootPath: string): { path: str
     stack.push({ value, path, keys: Object.keys(value), next: 0 });
     return undefined;
   };
-  const first = visit(root, rootPath, '');
+  const first = visit(root, rootPath, '', false); // the root is an envelope field
   if (first !== undefined) return first;
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
@@ -91,7 +94,8 @@ export function findUnserializable(root: unknown, rootPath: string): { path: str
       continue;
     }
     const key = frame.keys[frame.next++]!;
-    const found = visit((frame.value as Record<string, unknown>)[key], step(frame.path, key, Array.isArray(frame.value)), key);
+    const inArray = Array.isArray(frame.value);
+    const found = visit((frame.value as Record<string, unknown>)[key], step(frame.path, key, inArray), key, inArray);
     if (found !== undefined) return found;
   }
   return undefined;

@@ -5,9 +5,9 @@
  * a slow consumer. The Peer changes it only through its `#transition`, which disposes (with
  * {@link disposeLife}) whatever the old variant owned and the new one does not carry over.
  *
- * The socket is a part of the variant, not of the Peer: session resume adds a `suspended` variant
- * (no socket, an expiry deadline, the outgoing buffer) and a transition back to `open` with a new
- * socket, without touching the rest of the Peer.
+ * The socket is a part of the variant, not of the Peer: a resumable session goes `suspended` (no
+ * socket; its window is the session registry's sweep, its outgoing log the session's) and back to
+ * `open` with a new socket, without touching the rest of the Peer.
  */
 import type { ServerConnection } from '../socket/server-connection.js';
 import type { LivenessHandle } from './liveness.js';
@@ -22,8 +22,10 @@ export type HeldMessage = readonly [data: Uint8Array | string, bytes: number];
 
 /**
  * The lifecycle. `handshake`: waiting for the hello. `admitting`: an async `authenticateHello`
- * runs, incoming messages are held. `open`: typed traffic flows. `closing`: we closed (or
- * terminated) and wait for the socket to be gone. `closed`: the end, with its code and reason.
+ * (or a session store lookup) runs, incoming messages are held. `open`: typed traffic flows.
+ * `closing`: we closed (or terminated) and wait for the socket to be gone. `suspended`: a
+ * resumable session lost its connection and waits for the next. `closed`: the end, with its code
+ * and reason.
  */
 export type PeerLife =
   | { readonly kind: 'handshake'; readonly socket: PeerSocket; readonly helloTimer: TimerHandle }
@@ -36,7 +38,18 @@ export type PeerLife =
       readonly liveness: LivenessHandle | undefined;
       /** Set when the peer must be gone by a deadline (a slow consumer will not read our close frame). */
       terminateTimer: TimerHandle | undefined;
+      /**
+       * Session resume: closed on purpose (the session ends with the connection), or dropped by
+       * the liveness sweep (the session is suspended when the socket is gone).
+       */
+      endsSession: boolean;
     }
+  /**
+   * Session resume: the connection dropped, the session waits for its client (docs/protocol.md
+   * §10). No socket, no timer: the window is the session registry's single sweep, and what is
+   * sent meanwhile goes to the session's log. `code` and `reason` are the dropped connection's.
+   */
+  | { readonly kind: 'suspended'; readonly code: number; readonly reason: string }
   | { readonly kind: 'closed'; readonly code: number; readonly reason: string };
 
 /** The public name of a lifecycle state (`peer.state`). */
@@ -64,9 +77,28 @@ export function disposeLife(old: PeerLife, next: PeerLife, scheduler: Scheduler)
       if (old.terminateTimer !== undefined) scheduler.clearTimeout(old.terminateTimer);
       if (!('liveness' in next && next.liveness === old.liveness)) old.liveness?.untrack();
       return;
+    case 'suspended':
     case 'closed':
       return;
     default:
       return assertNever(old);
   }
+}
+
+/** What a peer does with its socket's events. */
+export interface SocketListeners {
+  message(data: Buffer, isBinary: boolean): void;
+  pong(): void;
+  error(err: Error): void;
+  close(code: number, reason: Buffer): void;
+}
+
+/** Listens to `socket`; returns what stops listening (a resumed session moves to another socket). */
+export function listen(socket: PeerSocket, on: SocketListeners): () => void {
+  const message = (data: Buffer, isBinary: boolean): void => on.message(data, isBinary);
+  const pong = (): void => on.pong();
+  const error = (err: Error): void => on.error(err);
+  const close = (code: number, reason: Buffer): void => on.close(code, reason);
+  socket.on('message', message).on('pong', pong).on('error', error).on('close', close);
+  return () => void socket.off('message', message).off('pong', pong).off('error', error).off('close', close);
 }

@@ -6,6 +6,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { SecureServerOptions } from 'node:http2';
 import type { Http2WebSocketHost } from '../socket/http2-upgrade.js';
 import type { AdapterFactory } from './adapter.js';
+import type { ResumeOptions } from './session/resume-options.js';
 import type { Peer } from './peer.js';
 import type { BackpressureOptions } from './backpressure.js';
 import type { PerMessageDeflateOptions } from '../socket/permessage-deflate.js';
@@ -96,6 +97,11 @@ export interface ServerOptions<C, Identity = unknown, Data extends object = Reco
   readonly backpressure?: BackpressureOptions;
   /** Room bookkeeping and broadcast. @default memoryAdapter */
   readonly adapter?: AdapterFactory;
+  /**
+   * Session resume (docs/protocol.md §10, docs/typed-server.md "Session resume"): on by default
+   * for clients that ask for it; `false` for plain v1 connections only.
+   */
+  readonly resume?: ResumeOptions | false;
   /**
    * How long a close handshake may take before the TCP connection is dropped, in ms: for every
    * connection's close (the low-level socket's close timer), a slow consumer's close, and the

@@ -5,6 +5,7 @@
  */
 import type { AdapterStats } from './adapter.js';
 import { ServerMetrics } from './metrics.js';
+import type { SessionStats } from './session/resume-stats.js';
 
 /** A snapshot returned by `server.stats()`. */
 export interface ServerStats {
@@ -27,6 +28,8 @@ export interface ServerStats {
   readonly errorsByCloseCode: Readonly<Record<number, number>>;
   /** The adapter's own counters, when it has any (`tandem/redis`: queued, dropped, connected…). */
   readonly adapter?: AdapterStats;
+  /** Session resume: live and suspended sessions, resumes, expiries, overflows, refusals, log bytes. */
+  readonly sessions: SessionStats;
 }
 
 // Codes that end a connection on purpose, not because something went wrong.
@@ -85,7 +88,7 @@ export class StatsCounters {
   }
 
   /** A snapshot including the gauges the server knows. */
-  snapshot(connections: number, rooms: number): ServerStats {
+  snapshot(connections: number, rooms: number): Omit<ServerStats, 'sessions'> {
     return {
       connections,
       rooms,

@@ -18,6 +18,10 @@ import { Peer } from './peer.js';
 import type { EmitArgs, EmitOptions } from './peer.js';
 import { failureMessage } from './peer-host.js';
 import type { PeerHost } from './peer-host.js';
+import type { PeerSessionHolder } from './peer-internals.js';
+import { resumePolicy } from './session/resume-options.js';
+import { SessionManager } from './session/session-manager.js';
+import type { SessionStats } from './session/resume-stats.js';
 import { PreparedMessage } from './prepared-message.js';
 import { BroadcastOperator } from './rooms.js';
 import type { BroadcastOptions, PeerLike } from './rooms.js';
@@ -46,6 +50,9 @@ import { systemScheduler } from '../../src/scheduler.js';
 import type { Scheduler } from '../../src/scheduler.js';
 import type { ContractDefinition } from '../../src/validate.js';
 
+/** `stats().sessions` of a server without session resume. */
+const NO_SESSIONS: SessionStats = Object.freeze({ live: 0, suspended: 0, resumed: 0, expired: 0, overflowed: 0, refused: Object.freeze({}), logBytes: 0 });
+
 /** Lifecycle of the server. */
 export type ServerState = 'running' | 'closing' | 'closed';
 
@@ -66,7 +73,9 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   readonly #stats = new StatsCounters();
   readonly #peers = new Map<PeerId, Peer<C, Identity, Data>>();
   readonly #handlers: RequestHandlers<Peer<C, Identity, Data>>;
-  readonly #host: PeerHost<Peer<C, Identity, Data>>;
+  readonly #host: PeerHost<Peer<C, Identity, Data>, PeerSessionHolder>;
+  /** Session resume (`undefined` with `resume: false`). */
+  readonly #sessions: SessionManager<PeerSessionHolder> | undefined;
   readonly #root: BroadcastOperator<Ep<C>['emits']>;
   readonly #closeTimeout: number;
   readonly #trace = serverTrace('tandem:server');
@@ -92,12 +101,15 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
             ...(options.heartbeat?.timeout !== undefined ? { timeout: options.heartbeat.timeout } : {}),
           });
     this.#adapter = (options.adapter ?? memoryAdapter)({ deliver: (peerId, message) => this.#deliver(peerId, message), report: (err) => this.#report(err, undefined) });
+    const resume = resumePolicy(options.resume);
+    this.#sessions =
+      resume === undefined ? undefined : new SessionManager({ policy: resume, scheduler: this.#scheduler, report: (err) => this.#report(err, undefined, 'session store') });
     this.#host = this.#makeHost(backpressurePolicy(options.backpressure));
     this.#root = new BroadcastOperator((event, payload, target, opts) => this.#broadcast(event, payload, target, opts), undefined, false, this.#adapter);
     this.#admission = new Admission<Identity>({
       ...(options.authenticate ? { authenticate: options.authenticate } : {}),
       maxConnections: options.maxConnections ?? Infinity,
-      connections: () => this.#peers.size,
+      connections: () => this.#connections(),
       accepting: () => this.#state === 'running',
       report: (err) => this.#report(err, undefined, 'authenticate'),
     });
@@ -136,8 +148,15 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
 
   /** A peer finished its hello; register `peer.on(...)` here. */
   on(event: 'connection', listener: (peer: Peer<C, Identity, Data>) => void): this;
-  /** A peer's connection ended (after its rooms were left). */
+  /**
+   * A peer ended (after its rooms were left). With session resume: when its session ended (window
+   * passed, log overflow, closed on purpose), not when a connection dropped (`'suspend'`).
+   */
   on(event: 'disconnect', listener: (peer: Peer<C, Identity, Data>, reason: string, code: number) => void): this;
+  /** Session resume: a peer's connection dropped; its session waits for the client (rooms, data, requests kept). */
+  on(event: 'suspend', listener: (peer: Peer<C, Identity, Data>, reason: string, code: number) => void): this;
+  /** Session resume: a suspended (or half-open) session continues on a new connection; what it missed was re-sent. */
+  on(event: 'resume', listener: (peer: Peer<C, Identity, Data>) => void): this;
   /**
    * A reported failure: a handler or listener that threw, a protocol violation, a hook that
    * failed, a slow consumer. Never thrown. An exception thrown by an `'error'` listener itself is
@@ -154,6 +173,8 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   /** Like {@link TandemServer.on}, once. */
   once(event: 'connection', listener: (peer: Peer<C, Identity, Data>) => void): this;
   once(event: 'disconnect', listener: (peer: Peer<C, Identity, Data>, reason: string, code: number) => void): this;
+  once(event: 'suspend', listener: (peer: Peer<C, Identity, Data>, reason: string, code: number) => void): this;
+  once(event: 'resume', listener: (peer: Peer<C, Identity, Data>) => void): this;
   once(event: 'error', listener: (error: unknown, peer: Peer<C, Identity, Data> | undefined) => void): this;
   once(event: 'listening', listener: () => void): this;
   once(event: string, listener: Listener): this {
@@ -219,7 +240,8 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   /** Counters and gauges. */
   stats(): ServerStats {
     const adapter = this.#adapter.stats?.();
-    return { ...this.#stats.snapshot(this.#peers.size, this.#adapter.roomNames().length), pendingHandlers: this.#handlers.pending, ...(adapter ? { adapter } : {}) };
+    const snapshot = this.#stats.snapshot(this.#connections(), this.#adapter.roomNames().length);
+    return { ...snapshot, pendingHandlers: this.#handlers.pending, sessions: this.#sessions?.stats() ?? NO_SESSIONS, ...(adapter ? { adapter } : {}) };
   }
 
   /** Prometheus text exposition (format 0.0.4) of the server's metrics; see docs/typed-server.md#metrics. */
@@ -255,7 +277,8 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     await drained;
     this.#scheduler.clearTimeout(timer);
     this.#liveness?.clear();
-    await Promise.all([stopped, this.#adapter.close()]);
+    // Every session ended with its peer above; this releases the store (its timer, its broker).
+    await Promise.all([stopped, this.#adapter.close(), this.#sessions?.close()]);
     this.#state = 'closed';
   }
 
@@ -286,7 +309,6 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     this.#adapter.removePeer(peer.id);
     this.#peers.delete(peer.id);
     this.#handlers.forget(peer);
-    this.#stats.closedWith(code);
     this.#emit('disconnect', peer, peer, reason, code);
     if (this.#state === 'closing' && this.#peers.size === 0) this.#drained?.();
   }
@@ -316,7 +338,7 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
   // Listeners run inside a socket's message/close handling: a throw is the application's bug,
   // reported on 'error', never unwound into the connection. A throwing 'error' listener has
   // nowhere left to go but the logger (and must not loop).
-  #emit(event: 'connection' | 'disconnect' | 'error' | 'listening', peer: Peer<C, Identity, Data> | undefined, ...args: unknown[]): void {
+  #emit(event: 'connection' | 'disconnect' | 'suspend' | 'resume' | 'error' | 'listening', peer: Peer<C, Identity, Data> | undefined, ...args: unknown[]): void {
     if (this.#trace.enabled) this.#trace(serverLine(event, args));
     callListener(
       (err) => (event === 'error' ? this.#logger?.error(failureMessage("'error' listener", peer?.id), err) : this.#report(err, peer, `'${event}' listener`)),
@@ -324,7 +346,12 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
     );
   }
 
-  #makeHost(backpressure: BackpressurePolicy): PeerHost<Peer<C, Identity, Data>> {
+  /** Peers with a connection now (a suspended session has none). */
+  #connections(): number {
+    return this.#peers.size - (this.#sessions?.suspendedCount ?? 0);
+  }
+
+  #makeHost(backpressure: BackpressurePolicy): PeerHost<Peer<C, Identity, Data>, PeerSessionHolder> {
     const options = this.#options;
     const check = options.authenticateHello;
     return {
@@ -344,6 +371,14 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
       operatorFor: (peer) => this.#root.except(peer) as BroadcastOperator<object>,
       opened: (peer) => this.#emit('connection', peer, peer),
       released: (peer, code, reason) => this.#release(peer, code, reason),
+      sessions: this.#sessions,
+      closed: (code) => this.#stats.closedWith(code),
+      suspended: (peer, reason, code) => this.#emit('suspend', peer, peer, reason, code),
+      resumed: (peer) => this.#emit('resume', peer, peer),
+      discard: (peer) => {
+        this.#adapter.removePeer(peer.id);
+        this.#peers.delete(peer.id);
+      },
       report: (error, peer, source, heard) => this.#report(error, peer, source, heard),
     };
   }

@@ -34,6 +34,7 @@ interface Entry<T> {
  */
 export class OutboundLog<T> {
   readonly #limits: OutboundLogLimits;
+  readonly #onRelease: ((value: T) => void) | undefined;
   #entries: Array<Entry<T> | undefined> = [];
   #head = 0;
   #bytes = 0;
@@ -43,8 +44,13 @@ export class OutboundLog<T> {
   #acked = 0;
   #overflowed = false;
 
-  constructor(limits: OutboundLogLimits) {
+  /**
+   * `onRelease` is told of every entry the log lets go of (acknowledged, cleared, overflowed), so
+   * an owner that shares bytes between logs (the server's broadcasts) can count what is still held.
+   */
+  constructor(limits: OutboundLogLimits, onRelease?: (value: T) => void) {
     this.#limits = limits;
+    this.#onRelease = onRelease;
   }
 
   /** The seq of the last appended entry (0 before the first). */
@@ -86,7 +92,7 @@ export class OutboundLog<T> {
     if (this.#overflowed) return seq;
     this.#entries.push({ seq, value, bytes });
     this.#bytes += bytes;
-    if (this.size > this.#limits.maxMessages || this.#bytes > this.#limits.maxBytes) this.#overflow();
+    if (this.size > this.#limits.maxMessages || this.#bytes > this.#limits.maxBytes) this.overflow();
     return seq;
   }
 
@@ -103,6 +109,7 @@ export class OutboundLog<T> {
       if (entry.seq > seq) break;
       this.#bytes -= entry.bytes;
       this.#entries[this.#head++] = undefined;
+      this.#onRelease?.(entry.value);
     }
     // Compact once the dead prefix dominates, so a long session never keeps a growing array.
     if (this.#head > 64 && this.#head * 2 > this.#entries.length) {
@@ -128,12 +135,19 @@ export class OutboundLog<T> {
 
   /** Forgets everything kept (the session ended). */
   clear(): void {
+    const entries = this.#entries;
+    const head = this.#head;
     this.#entries = [];
     this.#head = 0;
     this.#bytes = 0;
+    if (this.#onRelease !== undefined) for (let i = head; i < entries.length; i++) this.#onRelease(entries[i]!.value);
   }
 
-  #overflow(): void {
+  /**
+   * Drops the log for good: the session can no longer be resumed (a bound of this log was passed,
+   * or the owner ran out of room for all its logs). Seqs keep advancing.
+   */
+  overflow(): void {
     this.#overflowed = true;
     this.clear();
   }

@@ -13,7 +13,7 @@ import { OutboundLog } from './outbound-log.js';
 import type { OutboundLogLimits, ReplayPlan } from './outbound-log.js';
 
 /** Options of a {@link SessionChannel}. */
-export interface SessionChannelOptions {
+export interface SessionChannelOptions<T = unknown> {
   /** The session id (from the server's welcome). */
   readonly sid: string;
   readonly limits: OutboundLogLimits;
@@ -23,6 +23,8 @@ export interface SessionChannelOptions {
   /** Acknowledgement policy; see ACK_DEFAULTS. */
   readonly ackDelay?: number;
   readonly ackEvery?: number;
+  /** Told of every logged value the log lets go of (see OutboundLog). */
+  readonly onRelease?: (value: T) => void;
 }
 
 /** `T` is what the owner keeps per sent envelope to re-send it (encoded bytes, a shared frame…). */
@@ -32,9 +34,9 @@ export class SessionChannel<T> {
   readonly #inbound = new InboundSequence();
   readonly #acks: Acknowledger;
 
-  constructor(options: SessionChannelOptions) {
+  constructor(options: SessionChannelOptions<T>) {
     this.sid = options.sid;
-    this.#log = new OutboundLog<T>(options.limits);
+    this.#log = new OutboundLog<T>(options.limits, options.onRelease);
     this.#acks = new Acknowledger({ scheduler: options.scheduler, send: options.sendAck, delay: options.ackDelay, every: options.ackEvery });
   }
 

@@ -26,9 +26,10 @@ function start(url: Parameters<typeof createClient>[0], options: Parameters<type
   clients.push(client);
   const errors: Error[] = [];
   const closes: { code: number; reason: string }[] = [];
+  const closeErrors: unknown[] = [];
   client.lifecycle.on('error', (e) => errors.push(e));
-  client.lifecycle.on('close', ({ code, reason }) => closes.push({ code, reason }));
-  return { client, errors, closes };
+  client.lifecycle.on('close', ({ code, reason, error }) => (closes.push({ code, reason }), closeErrors.push(error)));
+  return { client, errors, closes, closeErrors };
 }
 
 const firstError = (errors: Error[]) => expect.poll(() => errors[0], { timeout: 5000 }).toBeDefined();
@@ -54,10 +55,11 @@ describe('createClient rejects a URL that cannot be a WebSocket URL, at once', (
   });
 
   it('a url() function returning a bad URL fails that attempt with ERR_INVALID_URL (reported)', async () => {
-    const { errors, closes } = start(() => 'http://example.com/');
+    const { errors, closes, closeErrors } = start(() => 'http://example.com/');
     await firstError(errors);
     expect(errors[0]).toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_URL' });
     expect(closes[0]).toEqual({ code: 1006, reason: 'invalid url' });
+    expect(closeErrors[0]).toBe(errors[0]);
   });
 });
 
@@ -111,17 +113,20 @@ describe('errors carry a code', () => {
 describe('a failed connection attempt says why (Node transport: ws)', () => {
   const WebSocket = WsWebSocket as unknown as WebSocketConstructor;
 
-  it('nothing listening: ECONNREFUSED, in the error and in the close reason', async () => {
+  it('nothing listening: ECONNREFUSED, in the error (on error and in the close info); the close reason stays the wire\'s', async () => {
     const blocker = createNetServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as { port: number };
     await new Promise((resolve) => blocker.close(resolve)); // the port is now (almost surely) free
-    const { errors, closes } = start(`ws://127.0.0.1:${port}/`, { WebSocket, reconnect: false });
+    const { errors, closes, closeErrors } = start(`ws://127.0.0.1:${port}/`, { WebSocket, reconnect: false });
     await firstError(errors);
+    expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(ConnectionError);
     expect(errors[0]).toMatchObject({ code: 'ERR_CONNECTION_FAILED', closeCode: 1006, url: `ws://127.0.0.1:${port}/` });
     expect(errors[0]!.message).toMatch(/ECONNREFUSED/);
-    expect(closes[0]!.reason).toMatch(/ECONNREFUSED/);
+    expect(closes).toEqual([{ code: 1006, reason: '' }]); // no close frame: the cause is in `error`, not in the reason
+    expect(closeErrors).toEqual([errors[0]]);
+    expect(closeErrors[0]).toBe(errors[0]);
   });
 
   it('a refused upgrade (400 for a wrong path): the HTTP status', async () => {
@@ -143,17 +148,22 @@ describe('a failed connection attempt says why (Node transport: ws)', () => {
       await new Promise((resolve) => silent.close(resolve));
     });
     const { port } = silent.address() as { port: number };
-    const { errors, closes } = start(`ws://127.0.0.1:${port}/`, { WebSocket, reconnect: false, connectTimeout: 200 });
+    const { errors, closes, closeErrors } = start(`ws://127.0.0.1:${port}/`, { WebSocket, reconnect: false, connectTimeout: 200 });
     await firstError(errors);
     expect(errors[0]).toMatchObject({ code: 'ERR_CONNECTION_FAILED', message: `connection to ws://127.0.0.1:${port}/ failed: no welcome within 200 ms (connectTimeout)` });
-    expect(closes[0]).toEqual({ code: 1006, reason: 'connect timeout' });
+    expect(closes).toEqual([{ code: 1006, reason: 'connect timeout' }]);
+    expect(closeErrors).toHaveLength(1);
+    expect(closeErrors[0]).toBe(errors[0]);
   });
 
   it('a browser-like socket whose error event has no detail: the close code, and that the platform says no more', async () => {
-    const { errors } = start('ws://test/', { reconnect: false });
+    const { errors, closes, closeErrors } = start('ws://test/', { reconnect: false });
     await expect.poll(() => FakeWebSocket.instances.length).toBe(1);
     FakeWebSocket.last.serverClose();
+    expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: 'ERR_CONNECTION_FAILED', closeCode: 1006, status: undefined });
+    expect(closes).toEqual([{ code: 1006, reason: '' }]);
+    expect(closeErrors[0]).toBe(errors[0]);
     expect(errors[0]!.message).toMatch(/^connection to ws:\/\/test\/ failed: closed with 1006 before opening \(the platform gives no detail/);
   });
 });

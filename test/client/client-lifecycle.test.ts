@@ -46,7 +46,7 @@ describe('client lifecycle (fake timers)', () => {
     const { client, closes } = start({ connectTimeout: 60_000 });
     await settle();
     FakeWebSocket.last.serverClose(1006); // attempt 0 failed → delay 500 + 0.5·500 = 750
-    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, resuming: false, retryDelay: 750 }]);
+    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, resuming: false, retryDelay: 750, error: expect.objectContaining({ name: 'ConnectionError', code: 'ERR_CONNECTION_FAILED', url: 'ws://test/', closeCode: 1006 }) }]);
     await vi.advanceTimersByTimeAsync(749);
     expect(FakeWebSocket.instances).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
@@ -106,7 +106,16 @@ describe('client lifecycle (fake timers)', () => {
     await vi.advanceTimersByTimeAsync(9_999);
     expect(closes).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(closes).toEqual([{ code: 1006, reason: 'connect timeout', willReconnect: true, resuming: false, retryDelay: 750 }]);
+    expect(closes).toEqual([
+      {
+        code: 1006,
+        reason: 'connect timeout',
+        willReconnect: true,
+        resuming: false,
+        retryDelay: 750,
+        error: expect.objectContaining({ name: 'ConnectionError', code: 'ERR_CONNECTION_FAILED', message: 'connection to ws://test/ failed: no welcome within 10000 ms (connectTimeout)' }),
+      },
+    ]);
     expect(FakeWebSocket.instances[0]!.closedWith).toEqual({ code: undefined, reason: undefined });
   });
 
@@ -130,7 +139,7 @@ describe('client lifecycle (fake timers)', () => {
     const { errors, closes } = start({ auth: () => Promise.reject(boom) });
     await settle();
     expect(errors).toEqual([boom]);
-    expect(closes).toEqual([{ code: 1006, reason: 'url or auth failed', willReconnect: true, resuming: false, retryDelay: 750 }]);
+    expect(closes).toEqual([{ code: 1006, reason: 'url or auth failed', willReconnect: true, resuming: false, retryDelay: 750, error: boom }]);
     expect(FakeWebSocket.instances).toHaveLength(0);
   });
 
@@ -275,7 +284,8 @@ describe('close() and reconnect()', () => {
     FakeWebSocket.last.accept();
     client.reconnect();
     await settle();
-    expect(FakeWebSocket.instances[1]!.closedWith).toEqual({ code: 1000, reason: 'reconnect' });
+    // no status code: a 1000 would end the server's session (docs/protocol.md §10.3)
+    expect(FakeWebSocket.instances[1]!.closedWith).toEqual({ code: undefined, reason: undefined });
     expect(FakeWebSocket.instances).toHaveLength(3);
     expect(client.state).toBe('reconnecting');
   });
@@ -347,6 +357,6 @@ describe('failures in user code and URLs', () => {
     const { errors, closes } = start({ WebSocket: Refusing }, 'ws://nope/');
     await settle();
     expect(errors.map((e) => (e as Error).message)).toEqual(['invalid url ws://nope/']);
-    expect(closes).toEqual([{ code: 1006, reason: 'invalid url', willReconnect: true, resuming: false, retryDelay: 750 }]);
+    expect(closes).toEqual([{ code: 1006, reason: 'invalid url', willReconnect: true, resuming: false, retryDelay: 750, error: errors[0] }]);
   });
 });

@@ -154,7 +154,7 @@ describe('session resume: a blip that resumes', () => {
     await settle();
     FakeWebSocket.last.serverClose(1006); // the immediate attempt fails
     expect(client.state).toBe('reconnecting');
-    expect(closes.at(-1)).toEqual({ code: 1006, reason: '', willReconnect: true, resuming: true, retryDelay: 750 });
+    expect(closes.at(-1)).toEqual({ code: 1006, reason: '', willReconnect: true, resuming: true, retryDelay: 750, error: expect.objectContaining({ name: 'ConnectionError', code: 'ERR_CONNECTION_FAILED', url: 'ws://test/', closeCode: 1006 }) });
     await vi.advanceTimersByTimeAsync(749);
     expect(FakeWebSocket.instances).toHaveLength(2);
     await vi.advanceTimersByTimeAsync(1);

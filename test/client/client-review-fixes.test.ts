@@ -116,8 +116,8 @@ describe('url() or auth() throwing synchronously (item 11)', () => {
     // The first attempt's socket closed before opening: reported as a failed connection.
     expect(errors).toEqual([expect.objectContaining({ code: 'ERR_CONNECTION_FAILED', closeCode: 1006 }), boom]);
     expect(closes).toEqual([
-      { code: 1006, reason: '', willReconnect: true, resuming: false, retryDelay: 750 },
-      { code: 1006, reason: 'url or auth failed', willReconnect: true, resuming: false, retryDelay: 1250 },
+      { code: 1006, reason: '', willReconnect: true, resuming: false, retryDelay: 750, error: expect.objectContaining({ name: 'ConnectionError', code: 'ERR_CONNECTION_FAILED', url: 'ws://test/', closeCode: 1006 }) },
+      { code: 1006, reason: 'url or auth failed', willReconnect: true, resuming: false, retryDelay: 1250, error: boom },
     ]);
     expect(client.state).toBe('reconnecting');
     expect(vi.getTimerCount()).toBe(1); // the retry timer; the failed attempt's connect timer is gone
@@ -134,7 +134,7 @@ describe('url() or auth() throwing synchronously (item 11)', () => {
     });
     await settle();
     expect(errors).toEqual([boom]);
-    expect(closes).toEqual([{ code: 1006, reason: 'url or auth failed', willReconnect: true, resuming: false, retryDelay: 750 }]);
+    expect(closes).toEqual([{ code: 1006, reason: 'url or auth failed', willReconnect: true, resuming: false, retryDelay: 750, error: boom }]);
     expect(FakeWebSocket.instances).toHaveLength(0);
   });
 });
@@ -218,7 +218,7 @@ describe('an offline browser (item 14)', () => {
     const { closes } = start({ network: null });
     await settle();
     last().serverClose(1006);
-    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, resuming: false, retryDelay: 750 }]);
+    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, resuming: false, retryDelay: 750, error: expect.objectContaining({ name: 'ConnectionError', code: 'ERR_CONNECTION_FAILED', url: 'ws://test/', closeCode: 1006 }) }]);
     await vi.advanceTimersByTimeAsync(749);
     expect(FakeWebSocket.instances).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
@@ -231,7 +231,7 @@ describe('an offline browser (item 14)', () => {
     const { closes } = start({ network: target as unknown as NetworkEvents });
     await settle();
     last().serverClose(1006);
-    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, resuming: false }]);
+    expect(closes).toEqual([{ code: 1006, reason: '', willReconnect: true, resuming: false, error: expect.objectContaining({ name: 'ConnectionError', code: 'ERR_CONNECTION_FAILED', url: 'ws://test/', closeCode: 1006 }) }]);
     expect(vi.getTimerCount()).toBe(0);
     target.dispatchEvent(new Event('online'));
     await settle();

@@ -163,7 +163,8 @@ export function loopbackCases(transport: string, create: CreateClient): void {
 
     it('reconnects after the server drops the TCP connection; the offline queue is flushed in order, before later sends', async () => {
       const s = await server();
-      const { c, closes } = client(s.url);
+      // The v1 reconnect path (a resumed blip is covered by test/integration/resume-*.test.ts).
+      const { c, closes } = client(s.url, { resume: false });
       await opened(c);
       (await s.peer(0)).drop();
       await until(() => c.state === 'reconnecting');
@@ -195,7 +196,7 @@ export function loopbackCases(transport: string, create: CreateClient): void {
     it('a 1012 restart hint: the retry is spread over the restart window (fixed random), then it reconnects', async () => {
       const first = await server();
       // random 0.5 → minDelay + 0.5 × (restartWindow − minDelay) = 20 + 0.5 × 180 = 110 ms
-      const { c, closes } = client(first.url, { reconnect: { minDelay: 20, maxDelay: 40, restartWindow: 200 }, random: () => 0.5 });
+      const { c, closes } = client(first.url, { reconnect: { minDelay: 20, maxDelay: 40, restartWindow: 200 }, random: () => 0.5, resume: false });
       await opened(c);
       forget(first);
       await first.restart();
@@ -210,7 +211,7 @@ export function loopbackCases(transport: string, create: CreateClient): void {
     it('heartbeat detects a server that stops reading (paused socket): closes 4000 and reconnects', async () => {
       const s = await server();
       // A timeout well above the interval, so a busy CI machine's late timers do not look like a dead link.
-      const { c, closes } = client(s.url, { heartbeat: { interval: 50, timeout: 150 } });
+      const { c, closes } = client(s.url, { heartbeat: { interval: 50, timeout: 150 }, resume: false });
       await opened(c);
       await sleep(300); // healthy: pings are answered
       expect(c.state).toBe('open');

@@ -116,7 +116,8 @@ describe('client ⇄ Tandem server, typed-server features end to end', () => {
 
   it('server.close(): clients see 1001 "server shutting down" and keep trying (a normal outage)', async () => {
     const { s, url } = await server();
-    const { c, closes } = client(url);
+    // The v1 reconnect policy (with a session the client first tries to resume at once).
+    const { c, closes } = client(url, { resume: false });
     await until(() => c.state === 'open');
     servers.splice(servers.indexOf(s), 1);
     await s.close({ timeout: 500 });
@@ -128,7 +129,7 @@ describe('client ⇄ Tandem server, typed-server features end to end', () => {
   it('close({ restart: true }): every client gets 1012 and its own delay from its random draw, within the restart window', async () => {
     const { s, url } = await server();
     const draws = [0, 0.25, 0.5, 1 - 1e-9];
-    const all = draws.map((r) => client(url, { reconnect: { minDelay: 100, maxDelay: 200, restartWindow: 900 }, random: () => r }));
+    const all = draws.map((r) => client(url, { reconnect: { minDelay: 100, maxDelay: 200, restartWindow: 900 }, random: () => r, resume: false }));
     await until(() => all.every(({ c }) => c.state === 'open'));
     servers.splice(servers.indexOf(s), 1);
     await s.close({ restart: true, timeout: 500 });

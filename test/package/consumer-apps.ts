@@ -10,7 +10,7 @@ export interface ConsumerApp {
   readonly name: string;
   readonly type: 'module' | 'commonjs';
   readonly compilerOptions: Record<string, unknown>;
-  /** Node app (all entries, @types/node) or browser app (tandem + tandem/client, DOM, no Node types). */
+  /** Node app (all entries, tandem/client through its `node` condition, @types/node) or browser app (tandem + tandem/client, DOM, no Node types). */
   readonly platform: 'node' | 'browser';
 }
 
@@ -58,8 +58,10 @@ client.emit('shout', { text: 'hi' });
 const nodeApp = `
 import { createServer as createHttpServer } from 'node:http';
 import { CloseCodes } from 'tandem';
-import { createClient } from 'tandem/client';
+import { createClient, WebSocket } from 'tandem/client'; // the node condition: Tandem's own WebSocket too
 import { createServer, WebSocketServer, RequestError, type ServerConnection } from 'tandem/server';
+import { createProxy } from 'tandem/proxy';
+import { redisAdapter } from 'tandem/redis';
 ${contract}
 const wss = new WebSocketServer({ server: createHttpServer(), path: '/raw' });
 wss.on('connection', (socket, request) => {
@@ -82,7 +84,21 @@ export const metrics: string = server.metrics();
 
 const client = createClient<Chat>('ws://127.0.0.1:8080');
 client.emit('say', { text: 'hello' });
+client.lifecycle.on('close', ({ error }) => console.log(error?.code));
 client.close(CloseCodes.NormalClosure);
+
+const ws = new WebSocket('ws://127.0.0.1:8080', [], { headers: { authorization: 'Bearer x' } });
+ws.binaryType = 'nodebuffer';
+ws.onerror = (event) => console.log(event.error);
+
+const cluster = createServer<Chat>({ port: 0, adapter: redisAdapter({ url: 'redis://127.0.0.1:6379', prefix: 'app' }) });
+export async function flaky(): Promise<number> {
+  const proxy = await createProxy({ listen: 0, target: '127.0.0.1:8080', latency: 20 });
+  proxy.on('cut', ({ id }) => console.log(id));
+  proxy.cutAll();
+  await proxy.close();
+  return proxy.port + cluster.stats().connections;
+}
 `;
 
 /** The files of `app`: relative path → contents. */

@@ -81,7 +81,7 @@ describe('DEBUG=tandem:* traces connection lifecycles and protocol events', () =
       /^tandem:client state "open" "connecting"$/m,
       /^tandem:client:wire → event "hi" \(\d+ chars\)$/m,
       /^tandem:server:wire ← event "hi"$/m,
-      /^tandem:client close \{"code":1000,"reason":"","willReconnect":false\}$/m,
+      /^tandem:client close \{"code":1000,"reason":"","willReconnect":false,"resuming":false\}$/m, // CloseInfo.resuming: session resume (docs/protocol.md §10)
       /^tandem:server disconnect peer [0-9a-f-]{36} "closed with 1000" 1000$/m,
     ]) {
       expect(text).toMatch(expected);

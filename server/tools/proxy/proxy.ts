@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import { Link } from './link.js';
 import type { CutReason, LinkOwner } from './link.js';
 import { resolveProxyOptions } from './options.js';

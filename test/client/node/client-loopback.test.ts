@@ -52,7 +52,7 @@ describe('connection failures carry their cause (Node transport, no options)', (
       const { closes } = await failedAttempt(`ws://127.0.0.1:${port}/`);
       expect(closes).toHaveLength(1);
       expect(closes[0]).toMatchObject({ code: 1006, willReconnect: false, error: { name: 'HandshakeError', code: 'ERR_HANDSHAKE_STATUS', status: 401 } });
-      expect((closes[0]!.error as { body: string }).body).toMatch(/token expired|Unauthorized/);
+      expect(closes[0]!.error).toMatchObject({ body: expect.stringMatching(/token expired|Unauthorized/) });
     } finally {
       await server.close({ timeout: 100 });
     }

@@ -28,8 +28,9 @@ describe('jsonCodec refuses what JSON cannot carry', () => {
     ['a function', { onDone: () => 1 }, 'payload.onDone is a function'],
     ['a Map', { users: new Map([['a', 1]]) }, 'payload.users is a Map'],
     ['a Set', [1, new Set([2])], 'payload[1] is a Set'],
-    ['an undefined field', { name: 'ada', avatar: undefined }, 'payload.avatar is undefined (JSON drops it: omit the field or send null)'],
-    ['undefined in an array', [1, undefined, 3], 'payload[1] is undefined (JSON drops it: omit the field or send null)'],
+    ['undefined in an array', [1, undefined, 3], 'payload[1] is undefined (JSON turns it into null in an array: send null)'],
+    ['undefined in an array in an object', { list: [{ a: undefined }, undefined] }, 'payload.list[1] is undefined (JSON turns it into null in an array: send null)'],
+    ['a function whose field JSON would drop', { name: 'ada', onDone: undefined, f: () => 1 }, 'payload.f is a function'],
     ['NaN', { score: Number.NaN }, 'payload.score is NaN (JSON has no such number)'],
     ['Infinity', { 'odd key': Infinity }, 'payload["odd key"] is Infinity (JSON has no such number)'],
     ['a symbol', { s: Symbol('x') }, 'payload.s is a symbol'],
@@ -41,6 +42,16 @@ describe('jsonCodec refuses what JSON cannot carry', () => {
       code: 'ERR_UNSERIALIZABLE_PAYLOAD',
       message: `event "move": ${where}; JSON cannot carry it`,
     });
+  });
+
+  it('an object field whose value is undefined is omitted, as JSON does (an absent field equals undefined, docs/protocol.md §2)', () => {
+    expect(jsonCodec.encode(event('profile', { name: 'ada', avatar: undefined, nested: { x: undefined, y: [1] } }))).toBe(
+      '{"v":1,"type":"event","name":"profile","payload":{"name":"ada","nested":{"y":[1]}}}',
+    );
+    expect(jsonCodec.encode(event('profile', { toJSON: () => undefined }))).toBe('{"v":1,"type":"event","name":"profile"}');
+    expect(jsonCodec.encode({ v: 1, type: 'request', id: 1, name: 'join', payload: undefined })).toBe('{"v":1,"type":"request","id":1,"name":"join"}');
+    expect(findUnserializable({ a: undefined, b: [{ c: undefined }] }, 'payload')).toBeUndefined();
+    expect(findUnserializable({ a: undefined, b: [2, undefined] }, 'payload')).toEqual({ path: 'payload.b[1]', problem: 'undefined (JSON turns it into null in an array: send null)' });
   });
 
   it('names requests and responses too', () => {

@@ -72,3 +72,35 @@ describe('OutboundLog', () => {
     expect(log.replayAfter(99_998)).toEqual({ ok: true, entries: [99_999, 100_000] });
   });
 });
+
+describe('OutboundLog release hook and forced overflow (server-side accounting)', () => {
+  it('tells the owner of every entry it lets go of: acknowledged, cleared, overflowed', () => {
+    const released: string[] = [];
+    const log = new OutboundLog<string>(limits, (value) => released.push(value));
+    for (let i = 1; i <= 3; i++) log.append(`m${i}`, 10);
+    log.acknowledge(2);
+    expect(released).toEqual(['m1', 'm2']);
+    log.acknowledge(2); // repeated: nothing more
+    expect(released).toEqual(['m1', 'm2']);
+    log.clear();
+    expect(released).toEqual(['m1', 'm2', 'm3']);
+    // the append that passes a bound is released with the rest of the log
+    for (let i = 4; i <= 8; i++) log.append(`m${i}`, 10);
+    expect(log.overflowed).toBe(true);
+    expect(released).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8']);
+    log.append('m9', 10); // after the overflow nothing is kept, so nothing is released
+    expect(released).toHaveLength(8);
+  });
+
+  it('overflow() drops the log on the owner’s word: replays refused, seqs keep counting', () => {
+    const released: string[] = [];
+    const log = new OutboundLog<string>(limits, (value) => released.push(value));
+    log.append('a', 1);
+    log.append('b', 1);
+    log.overflow();
+    expect([log.size, log.bytes, log.overflowed]).toEqual([0, 0, true]);
+    expect(released).toEqual(['a', 'b']);
+    expect(log.replayAfter(0)).toEqual({ ok: false, reason: 'overflow' });
+    expect(log.append('c', 1)).toBe(3);
+  });
+});
