@@ -14,6 +14,7 @@ import { Http2ServerRequest, constants } from 'node:http2';
 import type { Http2SecureServer, Http2Server, Http2ServerResponse, Http2Session, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { ErrorCodes, TandemError } from '../../src/errors.js';
 import { isSafeHeaderValue } from '../../src/rfc6455/http-headers.js';
 import { isToken } from '../../src/rfc6455/http-token.js';
 import { acceptUpgrade } from '../../src/rfc6455/upgrade.js';
@@ -115,7 +116,19 @@ export async function upgradeHttp2Stream(stream: ServerHttp2Stream, req: Http2Se
     return respondRefusal(stream, outcome);
   }
   const accepted = acceptUpgrade({ key: undefined }, { protocol: outcome.protocol, extensions: outcome.extensions }, sha1Base64);
-  stream.respond({ ...accepted.headers, ':status': accepted.status });
+  try {
+    // HPACK would carry a CR or LF that nghttp2 does not check on the way out: refuse it here.
+    for (const value of Object.values(accepted.headers)) {
+      if (!isSafeHeaderValue(value)) throw new TandemError(ErrorCodes.InvalidArgument, `Handshake answer header value ${JSON.stringify(value)} has CR, LF or NUL`);
+    }
+    stream.respond({ ...accepted.headers, ':status': accepted.status });
+  } catch (cause) {
+    // A header value Node refuses (from a custom negotiateExtensions): a 500 carrying why, as a hook that throws.
+    outcome.codec?.close();
+    const failed: HandshakeRefusal = { ...refusal(500, 'Invalid handshake answer'), cause };
+    host.refused(failed, req);
+    return respondRefusal(stream, failed);
+  }
   stream.off('error', ignoreError);
   host.adopt(stream, outcome, req);
 }

@@ -85,6 +85,42 @@ describe('extended CONNECT: the handshake', () => {
     });
   }
 
+  it('an async verifyClient sees the HTTP/2 request; one slower than handshakeTimeout gets the stream reset (CANCEL)', async () => {
+    const seen: [string | undefined, boolean, unknown][] = [];
+    const { port } = await listenTls({
+      handshakeTimeout: 150,
+      verifyClient: async ({ origin, secure, req }) => {
+        seen.push([origin, secure, req.headers[':protocol']]);
+        if (req.url === '/slow') await new Promise((resolve) => setTimeout(resolve, 1000));
+        return req.headers['x-allow'] === 'yes' ? true : { status: 429, reason: 'later', headers: { 'Retry-After': '5', Connection: 'close' } };
+      },
+    });
+    const s = await session(port);
+    const allowed = await answer(extendedConnect(s, '/', { 'x-allow': 'yes', origin: 'https://a.example' }));
+    expect(allowed.status).toBe(200);
+    const refused = await answer(extendedConnect(s, '/'));
+    if (refused.status === undefined) throw new Error('reset');
+    // Connection is not an HTTP/2 header (RFC 9113 §8.2.2): dropped from the refusal, Retry-After kept.
+    expect([refused.status, refused.headers['retry-after'], refused.headers['connection'], await refused.body()]).toEqual([429, '5', undefined, 'later']);
+    const slow = await answer(extendedConnect(s, '/slow', { 'x-allow': 'yes' }));
+    expect(slow).toEqual({ status: undefined, rstCode: 8 });
+    expect(seen).toEqual([
+      ['https://a.example', true, 'websocket'],
+      [undefined, true, 'websocket'],
+      [undefined, true, 'websocket'],
+    ]);
+  });
+
+  it('a custom extension answer HTTP/2 cannot carry is a 500 with the cause on the refused event, not a crash', async () => {
+    const codec = { close: () => undefined } as never;
+    const { wss, port } = await listenTls({ negotiateExtensions: () => ({ header: 'x-ext\r\nbad', codec }) });
+    const refused: HandshakeRefusal[] = [];
+    wss.on('refused', (r) => refused.push(r));
+    const answered = await answer(extendedConnect(await session(port), '/', { 'sec-websocket-extensions': 'x-ext' }));
+    expect(answered.status).toBe(500);
+    expect(refused.map((r) => [r.status, r.cause instanceof Error])).toEqual([[500, true]]);
+  });
+
   it('answers 404 for a path no WebSocket server on the HTTP/2 server serves', async () => {
     const { port } = await listenTls({ path: '/ws' });
     const s = await session(port);
