@@ -106,6 +106,33 @@ describe('the typed server over HTTP/2', () => {
     await until(() => server.peers.size === 0);
   });
 
+  it('backpressure through HTTP/2 flow control: a stalled stream becomes a slow consumer (1013), its neighbour on the session is untouched', async () => {
+    const { server, session } = await start({ backpressure: { highWaterMark: 256 * 1024 }, closeTimeout: 300 });
+    const errors: string[] = [];
+    server.on('error', (err) => errors.push((err as { code?: string }).code ?? String(err)));
+    const disconnects: [string, number, string][] = [];
+    server.on('disconnect', (peer, reason, code) => disconnects.push([peer.handshake.url, code, reason]));
+    server.on('connection', (peer) => peer.join('all'));
+    const fast = await h2Peer(session, '/fast');
+    const stalled = await h2Peer(session, '/stalled');
+    stalled.stream.pause(); // stops granting window: the server's writes to it queue up
+    const chunk = 'y'.repeat(16 * 1024);
+    for (let i = 0; i < 200 && server.peers.size === 2; i++) {
+      server.to('all').emit('message', { text: chunk });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await until(() => disconnects.length === 1, 5000);
+    expect(errors).toContain('ERR_SLOW_CONSUMER');
+    // Closed with 1013 (TryAgainLater), which it never reads: the stream is reset at the deadline (1006, as over TCP).
+    expect(disconnects).toEqual([['/stalled', 1006, expect.stringMatching(/slow consumer/i)]]);
+    expect(await stalled.closed).toMatchObject({ rstCode: 8 });
+    // The fast one got every broadcast, in order, on the same session.
+    const sent = fast.messages.length - 1;
+    expect(sent).toBeGreaterThan(0);
+    expect(fast.messages.slice(1).every((m) => JSON.parse(m.data.toString()).payload.text === chunk)).toBe(true);
+    expect(server.peers.size).toBe(1);
+  });
+
   it('liveness: pings go down the stream; a stream that stops reading is terminated at the deadline', async () => {
     const { server, session } = await start({ heartbeat: { interval: 100, timeout: 200 } });
     const reasons: string[] = [];
