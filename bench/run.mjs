@@ -1,7 +1,8 @@
 /**
  * The benchmark suite: Tandem's echo server against ws (with its native helpers) and a raw TCP
  * echo, in one run, servers alternated within every round so machine drift cancels; then the
- * micro-benchmarks; then docs/performance.md is regenerated.
+ * micro-benchmarks, cross-node fan-out (bench/cluster-fanout.mjs) and WebSocket over HTTP/2
+ * (bench/http2.mjs); then docs/performance.md is regenerated.
  *
  * Usage: node bench/run.mjs [--quick] [--servers tandem,ws,raw] [--workloads id,id] [--no-micro]
  *        [--out docs/performance.md] [--no-cluster]   (`npm run bench` builds dist/ first)
@@ -51,7 +52,9 @@ const stamp = run.meta.date.replace(/[:.]/g, '-');
 writeFileSync(new URL(`bench/results/${stamp}-${modeName}.json`, ROOT), JSON.stringify(run, null, 2));
 // Cross-node fan-out through Redis (issue 11): its own script, its own redis-server and nodes.
 const cluster = args['no-cluster'] ? '' : spawnSync(process.execPath, ['bench/cluster-fanout.mjs', ...(args.quick ? ['--rounds', '1', '--measure', '1500'] : ['--rounds', '3'])], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).stdout;
-const markdown = renderResults(run) + (cluster ?? '');
+// WebSocket over HTTP/2 next to HTTP/1.1 (issue 15): its own script and TLS server process.
+const http2 = spawnSync(process.execPath, ['bench/http2.mjs', ...(args.quick ? ['--quick'] : [])], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).stdout;
+const markdown = renderResults(run) + (cluster ?? '') + (http2 ?? '');
 writePerformanceDoc(new URL(args.out, ROOT), markdown, skeleton);
 process.stdout.write(`${markdown}\n`);
 log(`done in ${run.meta.durationSec} s; wrote ${args.out} and bench/results/${stamp}-${modeName}.json`);

@@ -40,6 +40,8 @@ export interface ChatContract {
       history: { room: string; messages: ChatMessage[] };
       /** Who is in the room now. */
       presence: { room: string; users: string[] };
+      /** How this connection's WebSocket reached the server (RFC 8441 extended CONNECT or the HTTP/1.1 Upgrade). */
+      transport: { protocol: 'HTTP/2' | 'HTTP/1.1' };
     };
   };
 }

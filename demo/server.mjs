@@ -1,13 +1,20 @@
 // The Tandem demo: a small chat. `npm start` builds the package and runs this file.
 // One HTTP server serves the page and takes the WebSocket upgrades on /chat.
 // The contract both ends follow is written down in ./contract.ts.
+// `npm run start:h2` (`--h2`) serves it over HTTPS with HTTP/2 and a self-signed certificate
+// made at start: browsers then open the WebSocket as an extended CONNECT stream of the page's
+// own HTTP/2 connection (RFC 8441), or over HTTP/1.1 on the same port when they cannot
+// (TANDEM_WS_H2=0 turns the HTTP/2 WebSockets off, to watch that fallback).
 import { createServer as createHttpServer } from 'node:http';
+import { createSecureServer } from 'node:http2';
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { AuthenticationError, createServer, RequestError } from '../dist/server.js';
 import { RoomHistory } from './room-history.mjs';
 
-const PORT = Number(process.env.PORT ?? 8080);
+const PORT = Number(process.env.PORT ?? (process.argv.includes('--h2') ? 8443 : 8080));
+const H2 = process.argv.includes('--h2');
+const WS_OVER_H2 = process.env.TANDEM_WS_H2 !== '0';
 // Set by `npm run start:cluster` (demo/cluster.mjs): rooms and presence span every node on this Redis.
 const REDIS_URL = process.env.REDIS_URL;
 const cluster = REDIS_URL ? await import('./cluster-names.mjs').then((m) => m.clusterNames(REDIS_URL)) : undefined;
@@ -20,7 +27,7 @@ const files = {
   '/tandem.umd.min.js': ['../dist/tandem.umd.min.js', 'text/javascript; charset=utf-8'],
 };
 
-const http = createHttpServer(async (req, res) => {
+async function serveFile(req, res) {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   if (path === '/favicon.ico') return void res.writeHead(204).end();
   const file = files[path];
@@ -31,7 +38,11 @@ const http = createHttpServer(async (req, res) => {
   } catch {
     res.writeHead(500).end('missing file: run `npm run build`');
   }
-});
+}
+
+// HTTP/2 needs TLS in browsers; allowHTTP1 keeps HTTP/1.1 clients (and their Upgrade) on the same port.
+const tls = H2 ? (await import('./self-signed.mjs')).selfSignedCertificate() : undefined;
+const http = tls ? createSecureServer({ ...tls, allowHTTP1: true }, serveFile) : createHttpServer(serveFile);
 
 // ——— the typed server ———
 const validRoom = (room) => typeof room === 'string' && /^[a-z0-9-]{1,24}$/i.test(room);
@@ -40,6 +51,7 @@ const validRoom = (room) => typeof room === 'string' && /^[a-z0-9-]{1,24}$/i.tes
 const chat = createServer({
   server: http,
   path: '/chat',
+  http2: WS_OVER_H2,
   // Every browser offers permessage-deflate; JSON chat traffic compresses well.
   perMessageDeflate: true,
   ...(REDIS_URL ? { adapter: (await import('../dist/redis.js')).redisAdapter({ url: REDIS_URL, prefix: 'tandem-demo' }) } : {}),
@@ -82,6 +94,8 @@ function enter(peer, room) {
 chat.on('connection', (peer) => {
   peer.data.name = peer.identity.name;
   cluster?.add(peer.id, peer.data.name);
+  // Over HTTP/2 the handshake was an extended CONNECT, whose headers carry `:protocol`.
+  peer.emit('transport', { protocol: peer.handshake.headers[':protocol'] === undefined ? 'HTTP/1.1' : 'HTTP/2' });
   enter(peer, peer.identity.room); // after a reconnect: the room the page is in now
 
   peer.on('say', ({ text }) => {
@@ -108,7 +122,10 @@ chat.on('disconnect', (peer) => {
 
 chat.on('error', (err) => console.error('[chat]', err instanceof Error ? err.message : err));
 
-http.listen(PORT, () => console.log(`Tandem demo on http://localhost:${PORT}`));
+http.listen(PORT, () => {
+  const where = `${tls ? 'https' : 'http'}://localhost:${http.address().port}`;
+  console.log(`Tandem demo on ${where}${tls ? ` (HTTP/2, self-signed certificate; WebSockets over HTTP/2 ${WS_OVER_H2 ? 'on' : 'off'})` : ''}`);
+});
 
 // Ctrl-C: tell the browsers we are restarting (1012), so they come back after a jittered delay.
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -36,6 +36,8 @@ export const ErrorCodes = {
   HandshakeAborted: 'ERR_HANDSHAKE_ABORTED',
   InvalidHttpResponse: 'ERR_INVALID_HTTP_RESPONSE',
   ConnectFailed: 'ERR_CONNECT_FAILED',
+  /** The `http2` option, and the server's HTTP/2 SETTINGS did not allow extended CONNECT (RFC 8441 §3). */
+  HandshakeNoExtendedConnect: 'ERR_HANDSHAKE_NO_EXTENDED_CONNECT',
   // connection lifecycle
   CloseTimeout: 'ERR_CLOSE_TIMEOUT',
   SlowConsumer: 'ERR_SLOW_CONSUMER',

@@ -9,7 +9,8 @@
  * destroys the socket if the server has not closed it within `closeTimeout`.
  */
 import { Buffer, isUtf8 } from 'node:buffer';
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { abortTransport } from '../../node/abort-transport.js';
 import { MessageCodecQueue } from '../../node/message-codec-queue.js';
 import type { CodecQueueOwner, MessageCodec } from '../../node/message-codec-queue.js';
 import { CloseCodes } from '../../src/close-codes.js';
@@ -48,7 +49,8 @@ function allocateUnsafe(byteLength: number): Uint8Array {
 
 /** One client connection over an upgraded socket. */
 export class ClientConnection implements CodecQueueOwner, ConnectionHandler {
-  readonly #socket: Socket;
+  /** A TCP/TLS socket, or an HTTP/2 stream (the `http2` option). */
+  readonly #socket: Duplex;
   readonly #engine: Connection;
   readonly #codec: MessageCodecQueue | undefined;
   readonly #owner: ClientConnectionOwner;
@@ -61,7 +63,7 @@ export class ClientConnection implements CodecQueueOwner, ConnectionHandler {
   #corked = false;
   #closed = false;
 
-  constructor(socket: Socket, options: ClientConnectionOptions, owner: ClientConnectionOwner) {
+  constructor(socket: Duplex, options: ClientConnectionOptions, owner: ClientConnectionOwner) {
     this.#socket = socket;
     this.#owner = owner;
     this.#closeTimeout = options.closeTimeout;
@@ -74,8 +76,9 @@ export class ClientConnection implements CodecQueueOwner, ConnectionHandler {
       allocate: allocateUnsafe,
     });
     if (options.codec !== undefined) this.#codec = new MessageCodecQueue(options.codec, this);
-    socket.setNoDelay(true);
-    socket.setTimeout(0);
+    // Socket-only tuning (an HTTP/2 stream's session owns its TCP connection).
+    if ('setNoDelay' in socket) (socket as { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
+    if ('setTimeout' in socket) (socket as { setTimeout(ms: number): void }).setTimeout(0);
     socket.on('data', (chunk: Buffer) => this.#engine.receive(chunk));
     // The server half-closed: finish our side too.
     socket.on('end', () => socket.end());
@@ -125,9 +128,9 @@ export class ClientConnection implements CodecQueueOwner, ConnectionHandler {
     this.#armCloseTimer();
   }
 
-  /** Drops the TCP connection now, without a closing handshake. */
+  /** Drops the TCP connection (or resets the HTTP/2 stream) now, without a closing handshake. */
   terminate(): void {
-    this.#socket.destroy();
+    abortTransport(this.#socket);
   }
 
   // ——— CodecQueueOwner (the codec queue calls these in order) ———
@@ -233,7 +236,7 @@ export class ClientConnection implements CodecQueueOwner, ConnectionHandler {
     this.#closeTimer = setTimeout(() => {
       // No close frame came (else the code would be the server's): 1006, with why as the reason.
       if (this.#closeCode === CloseCodes.AbnormalClosure) this.#closeReason = ErrorCodes.CloseTimeout;
-      this.#socket.destroy();
+      abortTransport(this.#socket);
     }, this.#closeTimeout);
   }
 

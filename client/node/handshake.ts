@@ -10,6 +10,7 @@ import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { connect as netConnect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { resolvePerMessageDeflateOptions } from '../../node/permessage-deflate.js';
 import type { ResolvedPerMessageDeflateOptions } from '../../node/permessage-deflate.js';
@@ -29,7 +30,8 @@ import type { ResponseHead } from './response-head.js';
 /** The handshake succeeded: the socket is the caller's from now on. */
 export interface HandshakeOpen {
   readonly kind: 'open';
-  readonly socket: Socket;
+  /** The TCP/TLS socket, or the HTTP/2 stream of an extended CONNECT (http2-handshake.ts). */
+  readonly socket: Duplex;
   /** Bytes that arrived after the 101 head: the first frames, for the parser before anything else. */
   readonly rest: Buffer;
   readonly protocol: string;
@@ -43,7 +45,7 @@ export interface HandshakeOpen {
 export type HandshakeResult = HandshakeOpen | { readonly kind: 'failed'; readonly error: HandshakeError };
 
 /** Names the handshake owns; an application header may not replace them. */
-const RESERVED = new Set(['host', 'upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'sec-websocket-accept', 'content-length', 'transfer-encoding']);
+export const RESERVED = new Set(['host', 'upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'sec-websocket-accept', 'content-length', 'transfer-encoding']);
 
 /** The request head; throws a TypeError for an application header that is invalid or reserved. */
 function requestHead(url: URL, offer: ClientUpgradeOffer, extra: Readonly<Record<string, string>>): string {
@@ -57,8 +59,14 @@ function requestHead(url: URL, offer: ClientUpgradeOffer, extra: Readonly<Record
   return `${head}\r\n`;
 }
 
+/** What the WebSocket needs of a handshake in progress (HTTP/1.1 here, HTTP/2 in http2-handshake.ts). */
+export interface PendingHandshake {
+  /** Gives up: `done` reports `error` on the next tick, unless the handshake finished by then. */
+  abort(error: HandshakeError): void;
+}
+
 /** One opening handshake; `done` is called exactly once, never synchronously. */
-export class Handshake {
+export class Handshake implements PendingHandshake {
   readonly #socket: Socket;
   readonly #offer: ClientUpgradeOffer;
   readonly #deflate: ResolvedPerMessageDeflateOptions | undefined;

@@ -37,6 +37,14 @@ export interface NodeWebSocketOptions {
   readonly rejectUnauthorized?: boolean | undefined;
   /** `wss:` only: the SNI name and the name the certificate must match. @default the URL's host (none for an IP address) */
   readonly servername?: string | undefined;
+  /**
+   * Open the WebSocket over HTTP/2 (RFC 8441 extended CONNECT) instead of an HTTP/1.1 Upgrade:
+   * `wss:` over TLS (ALPN h2), `ws:` as cleartext h2c. WebSockets to the same origin (with the
+   * same TLS options) share one HTTP/2 session, each on its own stream; the session closes with
+   * the last of them. A server that does not advertise extended CONNECT fails the attempt with
+   * `ERR_HANDSHAKE_NO_EXTENDED_CONNECT` (no silent fallback). @default false
+   */
+  readonly http2?: boolean | undefined;
 }
 
 /** Defaults of {@link NodeWebSocketOptions}. */

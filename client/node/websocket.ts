@@ -17,7 +17,8 @@ import { HandshakeError, assertValidProtocols } from '../../src/rfc6455/upgrade-
 import { ClientConnection } from './client-connection.js';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events.js';
 import { Handshake } from './handshake.js';
-import type { HandshakeResult } from './handshake.js';
+import type { HandshakeResult, PendingHandshake } from './handshake.js';
+import { Http2Handshake } from './http2-handshake.js';
 import { NODE_WEBSOCKET_DEFAULTS as DEFAULTS } from './options.js';
 import type { NodeWebSocketOptions } from './options.js';
 
@@ -25,7 +26,7 @@ import type { NodeWebSocketOptions } from './options.js';
 export type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';
 
 type Life =
-  | { kind: 'connecting'; handshake: Handshake }
+  | { kind: 'connecting'; handshake: PendingHandshake }
   | { kind: 'open'; connection: ClientConnection }
   | { kind: 'closing'; connection: ClientConnection | undefined }
   | { kind: 'closed' };
@@ -74,7 +75,9 @@ export class WebSocket extends EventTarget {
       throw new DOMException((err as Error).message, 'SyntaxError');
     }
     this.#options = options;
-    this.#life = { kind: 'connecting', handshake: new Handshake(parsed, list, options, (result) => this.#onHandshake(result)) };
+    const done = (result: HandshakeResult): void => this.#onHandshake(result);
+    const handshake = options.http2 === true ? new Http2Handshake(parsed, list, options, done) : new Handshake(parsed, list, options, done);
+    this.#life = { kind: 'connecting', handshake };
   }
 
   /** CONNECTING (0), OPEN (1), CLOSING (2: either side started closing) or CLOSED (3). */

@@ -117,6 +117,7 @@ function connect(name, room) {
   client.on('message', addMessage);
   client.on('history', ({ room, messages }) => room === session.room && messages.forEach(addMessage));
   client.on('presence', ({ room, users }) => room === session.room && showUsers(users));
+  client.on('transport', ({ protocol }) => ($('transport').textContent = `WebSocket over ${protocol}`));
   showState(client.state);
   session.probe = setInterval(measureLatency, 3000);
   view.joinForm.querySelector('button').textContent = 'Switch room';

@@ -24,6 +24,7 @@ import { Connection } from '../../src/rfc6455/connection.js';
 import type { ConnectionHandler, Frames } from '../../src/rfc6455/connection.js';
 import { assertSendableCloseCode } from '../../src/rfc6455/frame-writer.js';
 import { callListener } from '../../src/call-listener.js';
+import { abortTransport } from '../../node/abort-transport.js';
 import { engineOptionsFor } from './engine-options.js';
 import { toBuffer, toPayload } from '../../node/send-data.js';
 import type { SendData } from '../../node/send-data.js';
@@ -201,7 +202,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   terminate(): void {
     if (this.#life === CLOSED) return;
     if (this.#life === OPEN) this.#life = { kind: 'closing', timer: undefined };
-    this.#socket.destroy();
+    abortTransport(this.#socket);
   }
 
   /** @internal Sends through the engine now (the codec queue calls this in order). */
@@ -309,7 +310,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     if (life.kind === 'closing') life.timer = undefined;
     // No close frame came (else the code would be the peer's): 1006, with why as the reason.
     if (c.#closeCode === CloseCodes.AbnormalClosure) c.#closeReason = CLOSE_TIMEOUT_REASON;
-    c.#socket.destroy();
+    abortTransport(c.#socket);
   }
 
   static #onData(this: TaggedSocket, chunk: Buffer): void {

@@ -14,6 +14,8 @@ export const LISTEN_RULES: Rules = {
   noServer: 'bool',
   path: (v) => (typeof v === 'string' && v.startsWith('/') ? undefined : 'a path starting with "/"'),
   origins: 'strs',
+  tls: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'an object of TLS options (key, cert, …)'),
+  http2: 'bool',
   perMessageDeflate: (v) => (typeof v === 'boolean' || (typeof v === 'object' && v !== null && !Array.isArray(v)) ? undefined : 'a boolean or an object'),
 };
 

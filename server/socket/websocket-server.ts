@@ -4,13 +4,17 @@
  */
 import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2Session, SecureServerOptions, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'eventemitter3';
 import { CloseCodes } from '../../src/close-codes.js';
 import { ErrorCodes, StateError, TandemError } from '../../src/errors.js';
 import { acceptHeaders, isRefusal, negotiate, refusal, validateUpgrade, writeRefusal } from './handshake.js';
-import type { HandshakeOptions, HandshakeRefusal } from './handshake.js';
+import type { HandshakeAccepted, HandshakeOptions, HandshakeRefusal } from './handshake.js';
+import { attachHttp2, isHttp2Server, upgradeHttp2Stream } from './http2-upgrade.js';
+import type { Http2Attachment, Http2UpgradeHost, Http2WebSocketHost } from './http2-upgrade.js';
+import { createTlsServer } from './tls-server.js';
 import { createDeflateNegotiator } from './deflate-negotiator.js';
 import type { DeflateTotals } from './deflate-negotiator.js';
 import { validateWebSocketServerOptions } from './validate-options.js';
@@ -44,8 +48,22 @@ export interface WebSocketServerOptions extends HandshakeOptions {
   readonly port?: number | undefined;
   /** Host to listen on with `port`. @default all interfaces */
   readonly host?: string | undefined;
-  /** Attach to this server's `upgrade` event. */
-  readonly server?: HttpServer | undefined;
+  /**
+   * Attach to this server: its `upgrade` event (HTTP/1.1) and, for a `node:http2` server, the
+   * extended CONNECT of RFC 8441 (WebSocket over HTTP/2; see {@link WebSocketServerOptions.http2}).
+   */
+  readonly server?: HttpServer | Http2WebSocketHost | undefined;
+  /**
+   * With `port`: serve TLS (`wss://`) on a `node:http2` secure server created with these options
+   * (`key`, `cert`, …), speaking HTTP/2 and, through `allowHTTP1`, HTTP/1.1 on the same port.
+   */
+  readonly tls?: SecureServerOptions | undefined;
+  /**
+   * Accept WebSockets over HTTP/2 (RFC 8441) when the server is a `node:http2` one: advertise
+   * `SETTINGS_ENABLE_CONNECT_PROTOCOL` and answer extended CONNECTs. `false` leaves HTTP/2 alone
+   * (browsers then open their WebSocket over HTTP/1.1, which needs `allowHTTP1`). @default true
+   */
+  readonly http2?: boolean | undefined;
   /** Create no server: call {@link WebSocketServer.handleUpgrade} yourself. */
   readonly noServer?: boolean | undefined;
   /** Accept upgrades only for this pathname (query ignored). */
@@ -67,6 +85,7 @@ export interface WebSocketServerOptions extends HandshakeOptions {
 
 /** Events of a {@link WebSocketServer}. */
 export interface WebSocketServerEvents {
+  /** Over HTTP/2 `request` is an `Http2ServerRequest` (see `isHttp2Request`), typed as its HTTP/1.1 twin. */
   connection: [socket: ServerConnection, request: IncomingMessage];
   listening: [];
   /** A listen error, or an exception thrown by a `connection`/`headers` listener. */
@@ -116,8 +135,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   /** Bytes through permessage-deflate over all connections (for metrics), when it is on. */
   readonly deflateTotals: DeflateTotals | undefined;
   readonly #options: WebSocketServerOptions;
-  readonly #server: HttpServer | undefined;
+  readonly #server: HttpServer | Http2WebSocketHost | undefined;
   readonly #ownsServer: boolean;
+  /** The RFC 8441 route on an HTTP/2 server, while attached. */
+  #http2: Http2Attachment | undefined;
+  /** HTTP/2 sessions of a server we created, closed (GOAWAY) by close(). */
+  readonly #sessions = new Set<Http2Session>();
   #state: ServerState = 'open';
   readonly #trace = serverTrace('tandem:socket');
   #serverClosed = false;
@@ -133,6 +156,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     validateWebSocketServerOptions(options);
     const modes = Number(options.port !== undefined) + Number(options.server !== undefined) + Number(options.noServer === true);
     if (modes !== 1) throw new TandemError(ErrorCodes.InvalidArgument, 'Give exactly one of port, server or noServer');
+    if (options.tls !== undefined && options.port === undefined) throw new TandemError(ErrorCodes.InvalidArgument, 'tls goes with port (an attached server has its own TLS)');
     const deflate = createDeflateNegotiator(options.perMessageDeflate, options.maxPayload ?? DEFAULTS.maxPayload);
     if (deflate !== undefined && options.negotiateExtensions !== undefined) {
       throw new TandemError(ErrorCodes.InvalidArgument, 'Give perMessageDeflate or negotiateExtensions, not both');
@@ -141,7 +165,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.deflateTotals = deflate?.totals;
     this.#options = deflate === undefined ? options : { ...options, negotiateExtensions: deflate.negotiate };
     this.#ownsServer = options.port !== undefined;
-    if (options.port !== undefined) {
+    if (options.port !== undefined && options.tls !== undefined) {
+      this.#server = this.#listenTls(options.port, options.host, options.tls);
+    } else if (options.port !== undefined) {
       const timeoutMs = options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
       const server = createServer({
         maxHeaderSize: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes,
@@ -161,6 +187,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       this.#server.on('listening', this.#onListening);
       this.#server.on('error', this.#onServerError);
       this.#server.on('upgrade', this.#onUpgrade);
+      if (isHttp2Server(this.#server) && options.http2 !== false) this.#http2 = attachHttp2(this.#server, this.#http2Route);
     }
     if (callback !== undefined) this.once('listening', callback);
   }
@@ -202,6 +229,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     }
     this.#state = 'closing';
     const server = this.#server;
+    this.#http2?.detach();
+    this.#http2 = undefined;
     if (server !== undefined) {
       server.off('upgrade', this.#onUpgrade);
       server.off('listening', this.#onListening);
@@ -213,7 +242,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         this.#serverClosed = true;
         this.#maybeClosed();
       });
-      server.closeIdleConnections();
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      // Our HTTP/2 sessions: GOAWAY lets their WebSocket streams finish the 1001 handshake.
+      for (const session of this.#sessions) session.close();
     } else {
       this.#serverClosed = true;
     }
@@ -251,6 +282,11 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.emit('headers', headers, req);
     socket.write(`${headers.join('\r\n')}\r\n\r\n`);
     socket.off('error', destroyThis);
+    this.#adopt(socket, head, outcome, req, cb);
+  }
+
+  /** The answer is written: the same connection over a TCP socket or an HTTP/2 stream. */
+  #adopt(socket: Duplex, head: Buffer, outcome: HandshakeAccepted, req: IncomingMessage, cb: (s: ServerConnection, r: IncomingMessage) => void): void {
     const ws = new ServerConnection(socket, head, {
       protocol: outcome.protocol,
       extensions: outcome.extensions,
@@ -276,6 +312,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
 
   /** A non-upgrade request to our own server: 426, or the handshake's 400 for a half-formed upgrade. */
   #onPlainRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (req.httpVersionMajor >= 2) {
+      // HTTP/2 has neither Upgrade nor Connection (RFC 9113 §8.2.2): say where WebSockets are.
+      const body = 'WebSocket server: open a WebSocket (extended CONNECT)';
+      res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+      return void res.end(body);
+    }
     const checked = req.headers.upgrade === undefined ? undefined : validateUpgrade(req);
     const r = checked !== undefined && isRefusal(checked) ? checked : refusal(426, STATUS_CODES[426], { Upgrade: 'websocket' });
     res.writeHead(r.status, {
@@ -301,6 +343,38 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   #emitConnection(ws: ServerConnection, req: IncomingMessage): void {
     this.emit('connection', ws, req);
   }
+
+  /** `port` + `tls`: an HTTP/2 secure server that also speaks HTTP/1.1 (see tls-server.ts). */
+  #listenTls(port: number, host: string | undefined, tls: SecureServerOptions): Http2WebSocketHost {
+    const timeoutMs = this.#options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
+    const server = createTlsServer(tls, timeoutMs, (socket) => startHandshakeTimer(socket, timeoutMs));
+    server.on('session', (session: Http2Session) => {
+      this.#sessions.add(session);
+      session.once('close', () => this.#sessions.delete(session));
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onPlainRequest(req, res));
+    server.listen(port, host);
+    return server;
+  }
+
+  /** The RFC 8441 route: extended CONNECTs for our path, negotiated like an HTTP/1.1 upgrade. */
+  readonly #http2Route = {
+    shouldHandle: (req: IncomingMessage): boolean => this.shouldHandle(req),
+    accept: (stream: ServerHttp2Stream, req: Http2ServerRequest): void => {
+      upgradeHttp2Stream(stream, req, this.#http2Host).catch((err: unknown) => this.#reportError(err));
+    },
+  };
+
+  readonly #http2Host: Http2UpgradeHost = {
+    accepting: () => this.#state === 'open',
+    handshake: () => this.#options,
+    handshakeTimeout: () => this.#options.handshakeTimeout ?? DEFAULTS.handshakeTimeout,
+    refused: (r, req) => this.emit('refused', r, req as unknown as IncomingMessage),
+    adopt: (stream, outcome, req) => {
+      const request = req as unknown as IncomingMessage;
+      this.#adopt(stream, Buffer.alloc(0), outcome, request, (ws) => this.#emitConnection(ws, request));
+    },
+  };
 
   #onListening = (): void => {
     this.emit('listening');

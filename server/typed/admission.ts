@@ -64,7 +64,7 @@ export class Admission<Identity> {
     this.#admitted.delete(req);
     // The socket lives as long as the connection: a listener left on it would keep `req` and all
     // its headers alive until the peer leaves.
-    req.socket.off('close', entry.forget);
+    closeSource(req).off('close', entry.forget);
     return entry.identity;
   }
 
@@ -72,13 +72,27 @@ export class Admission<Identity> {
     // The handshake can still fail after this (bad key, client gone): forget the request then.
     const forget = (): void => void this.#admitted.delete(req);
     this.#admitted.set(req, { identity, forget });
-    req.socket.once('close', forget);
+    closeSource(req).once('close', forget);
     return true;
   }
 
   #refuse(status: number, reason: string, headers: Record<string, string> = {}): Verdict {
     return { status, reason, headers };
   }
+}
+
+/** What emits 'close' and lets a listener be removed again. */
+interface CloseSource {
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
+
+/**
+ * What closes when the handshake's transport goes: the TCP socket, or over HTTP/2 the stream
+ * (whose `req.socket` proxy forwards `once` to the stream but `off` to the session's socket).
+ */
+function closeSource(req: IncomingMessage): CloseSource {
+  return (req as { stream?: CloseSource }).stream ?? req.socket;
 }
 
 /** The outcome of an `authenticateHello` check (see {@link helloVerdict}). */

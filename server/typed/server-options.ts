@@ -3,6 +3,8 @@
  * low-level server's options). What the hooks see and throw lives in auth.ts.
  */
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { SecureServerOptions } from 'node:http2';
+import type { Http2WebSocketHost } from '../socket/http2-upgrade.js';
 import type { AdapterFactory } from './adapter.js';
 import type { ResumeOptions } from './session/resume-options.js';
 import type { Peer } from './peer.js';
@@ -30,8 +32,18 @@ export interface ServerOptions<C, Identity = unknown, Data extends object = Reco
   readonly port?: number;
   /** @default '::' (all interfaces), as node:http does */
   readonly host?: string;
-  /** Attach to an existing HTTP server (its `'upgrade'` event). */
-  readonly server?: HttpServer;
+  /**
+   * Attach to an existing HTTP server (its `'upgrade'` event), or a `node:http2` one: then
+   * WebSockets also come over HTTP/2 (RFC 8441 extended CONNECT; see docs/server.md).
+   */
+  readonly server?: HttpServer | Http2WebSocketHost;
+  /**
+   * With `port`: serve `wss://` on an HTTP/2 secure server made with these TLS options (`key`,
+   * `cert`, …), which also speaks HTTP/1.1 on the same port.
+   */
+  readonly tls?: SecureServerOptions;
+  /** Accept WebSockets over HTTP/2 on an HTTP/2 server (`false`: HTTP/1.1 Upgrade only). @default true */
+  readonly http2?: boolean;
   /** Only accept upgrades for this path (with `server` or `port`). */
   readonly path?: string;
   /** Neither listen nor attach: call `server.handleUpgrade(req, socket, head)` yourself. */
@@ -131,6 +143,8 @@ export function lowLevelOptions<C, Identity, Data extends object>(
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.server !== undefined ? { server: options.server } : {}),
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    ...(options.http2 !== undefined ? { http2: options.http2 } : {}),
     ...(options.path !== undefined ? { path: options.path } : {}),
     ...(options.noServer ? { noServer: true } : {}),
     ...(options.origins !== undefined ? { origins: options.origins } : {}),

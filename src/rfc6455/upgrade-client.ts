@@ -111,6 +111,43 @@ export function checkUpgradeResponse(
   const accept = headerValue(h, 'sec-websocket-accept');
   if (accept === undefined) return failed(ErrorCodes.HandshakeAccept, 'The 101 response has no Sec-WebSocket-Accept', status);
   if (accept.trim() !== computeAcceptKey(offer.key, sha1Base64)) return failed(ErrorCodes.HandshakeAccept, 'Sec-WebSocket-Accept does not match the key', status);
+  return checkSelections(h, offer, status);
+}
+
+/**
+ * RFC 8441 §4-5: the WebSocket headers of an extended CONNECT over HTTP/2 — the version, the
+ * subprotocols and the extension offer; no Upgrade, Connection or key. The transport adds the
+ * pseudo-headers (`:method CONNECT`, `:protocol websocket`, `:scheme`, `:path`, `:authority`).
+ * Throws a TypeError on an invalid subprotocol list or extension offer.
+ */
+export function extendedConnectHeaders(offer: Pick<ClientUpgradeOffer, 'protocols' | 'extensions'>): Record<string, string> {
+  assertValidProtocols(offer.protocols);
+  const headers: Record<string, string> = { 'sec-websocket-version': '13' };
+  if (offer.protocols.length > 0) headers['sec-websocket-protocol'] = offer.protocols.join(', ');
+  const extensions = offer.extensions ?? '';
+  if (extensions !== '') {
+    if (!isSafeHeaderValue(extensions)) throw new TypeError('Invalid Sec-WebSocket-Extensions offer');
+    headers['sec-websocket-extensions'] = extensions;
+  }
+  return headers;
+}
+
+/**
+ * Checks the answer to an extended CONNECT (RFC 8441 §5): a 2xx status accepts (RFC 9113 §8.5:
+ * any 2xx answers a CONNECT; there is no accept key to check), then the subprotocol and
+ * extensions as over HTTP/1.1 (RFC 6455 §4.1 items 5-6).
+ */
+export function checkExtendedConnectResponse(
+  response: UpgradeResponseHead,
+  offer: Pick<ClientUpgradeOffer, 'protocols' | 'extensions'>,
+): ClientUpgradeAccept | HandshakeError {
+  const status = response.status;
+  if (status < 200 || status > 299) return failed(ErrorCodes.HandshakeStatus, `Unexpected server response: ${status}`, status);
+  return checkSelections(response.headers, offer, status);
+}
+
+/** RFC 6455 §4.1 items 5-6: the subprotocol and the extensions the server chose were offered. */
+function checkSelections(h: HeaderRecord, offer: Pick<ClientUpgradeOffer, 'protocols' | 'extensions'>, status: number): ClientUpgradeAccept | HandshakeError {
   // §4.1 item 6: a subprotocol the client did not offer fails the connection.
   const protocol = (headerValue(h, 'sec-websocket-protocol') ?? '').trim();
   if (protocol !== '' && !offer.protocols.includes(protocol)) {

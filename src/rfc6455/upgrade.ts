@@ -114,9 +114,8 @@ export function validateUpgradeRequest(head: UpgradeRequestHead): UpgradeOffer |
   const h = head.headers;
   let key: string | undefined;
   if (head.httpVersionMajor >= 2) {
-    // RFC 8441 §4: an extended CONNECT whose :protocol is "websocket"; no Upgrade, Host or key.
-    if (head.method !== 'CONNECT') return upgradeRefusal(400, 'Invalid HTTP method');
-    if (headerValue(h, ':protocol') !== 'websocket') return upgradeRefusal(400, 'Invalid :protocol pseudo-header');
+    const refused = validateExtendedConnect(head);
+    if (refused !== undefined) return refused;
   } else {
     // RFC 6455 §4.2.1 item 1: an HTTP/1.1 or higher GET request.
     if (head.method !== 'GET') return upgradeRefusal(400, 'Invalid HTTP method');
@@ -141,6 +140,28 @@ export function validateUpgradeRequest(head: UpgradeRequestHead): UpgradeOffer |
   const protocols = parseProtocols(headerValue(h, 'sec-websocket-protocol'));
   if (!Array.isArray(protocols)) return protocols;
   return { key, protocols, extensions: headerValue(h, 'sec-websocket-extensions'), origin: headerValue(h, 'origin') };
+}
+
+/**
+ * RFC 8441 §4-5: the HTTP/2 shape of an opening handshake is an extended CONNECT whose
+ * `:protocol` is `websocket`, with `:scheme`, `:path` and `:authority` (which stands in for
+ * Host); there is no Upgrade, Connection or key. A request that is not an extended CONNECT, or
+ * lacks a pseudo-header, is a 400; an extended CONNECT for a protocol other than WebSocket is
+ * well formed but asks for something this server does not implement: 501.
+ */
+export function validateExtendedConnect(head: UpgradeRequestHead): UpgradeRefusal | undefined {
+  const h = head.headers;
+  if (head.method !== 'CONNECT') return upgradeRefusal(400, 'Invalid HTTP method');
+  const protocol = headerValue(h, ':protocol');
+  if (protocol === undefined || protocol === '') return upgradeRefusal(400, 'Missing :protocol pseudo-header');
+  // RFC 8441 §4 names an upgrade token, which RFC 9110 §7.8 compares case-insensitively.
+  if (protocol.toLowerCase() !== 'websocket') return upgradeRefusal(501, 'Unsupported :protocol');
+  // RFC 8441 §4: ":scheme and :path pseudo-header fields MUST be included"; §5: :authority as Host.
+  for (const name of [':scheme', ':path', ':authority']) {
+    const value = headerValue(h, name);
+    if (value === undefined || value === '') return upgradeRefusal(400, `Missing ${name} pseudo-header`);
+  }
+  return undefined;
 }
 
 /**

@@ -54,10 +54,13 @@ export function expectFrame(frame: Frame | undefined, opcode: number, payload: U
   if (!ok) expect.fail(`expected opcode ${opcode} with ${want.length} bytes, got ${describeFrame(frame)}`);
 }
 
-/** Runs one case against the server listening on `port`. */
-export async function runCase(port: number, testCase: Case): Promise<void> {
+/**
+ * Runs one case against the server listening on `port`, over a fresh TCP connection, or over
+ * the client `connect` gives (e.g. an HTTP/2 stream: test/conformance/echo-h2.test.ts).
+ */
+export async function runCase(port: number, testCase: Case, connect: () => Promise<RawClient> = () => RawClient.connect(port)): Promise<void> {
   const timeoutMs = testCase.timeoutMs ?? 5000;
-  const client = await RawClient.connect(port);
+  const client = await connect();
   try {
     await testCase.send(client);
     for (const [opcode, payload] of testCase.expect ?? []) expectFrame(await client.next(timeoutMs), opcode, payload);

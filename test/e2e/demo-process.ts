@@ -22,11 +22,15 @@ export class DemoProcess {
   #child: ChildProcess | undefined;
   output = '';
 
-  constructor(readonly port: number) {}
+  /** `args` and `env` go to demo/server.mjs (e.g. `['--h2']`, `{ TANDEM_WS_H2: '0' }`). */
+  constructor(
+    readonly port: number,
+    readonly options: { readonly args?: readonly string[]; readonly env?: Readonly<Record<string, string>> } = {},
+  ) {}
 
   /** Start and wait for its "Tandem demo on …" line. */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [DEMO], { env: { ...process.env, PORT: String(this.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DEMO, ...(this.options.args ?? [])], { env: { ...process.env, ...this.options.env, PORT: String(this.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`demo did not start:\n${this.output}`)), 10_000);

@@ -29,13 +29,16 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Launch headless Chromium with a fresh user-data dir. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Launch headless Chromium with a fresh user-data dir; `args` are added to the defaults (e.g.
+ * `--ignore-certificate-errors` for a self-signed certificate).
+ */
+export async function launchChromium(options: { readonly args?: readonly string[] } = {}): Promise<Browser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'tandem-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...(options.args ?? [])],
     viewport: { width: 900, height: 640 },
   });
   const errors: string[] = [];

@@ -4,6 +4,7 @@
  */
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** The RFC 6455 §5.7 example mask key, fixed so tests are deterministic. */
 export const TEST_MASK = Uint8Array.of(0x37, 0xfa, 0x21, 0x3d);
@@ -104,8 +105,9 @@ export function rawExchange(port: number, request: string | Uint8Array, timeoutM
   });
 }
 
-/** A WebSocket client over a raw TCP socket. */
+/** A WebSocket client over a raw TCP socket (or, through {@link RawClient.over}, an HTTP/2 stream). */
 export class RawClient {
+  /** The TCP socket; for a client made by {@link RawClient.over}, the stream it was given. */
   readonly socket: Socket;
   /** The server's handshake response head (up to the blank line). */
   response = '';
@@ -120,8 +122,8 @@ export class RawClient {
   /** Resolves when the TCP connection closed. */
   readonly closed: Promise<void>;
 
-  private constructor(socket: Socket) {
-    this.socket = socket;
+  private constructor(socket: Duplex) {
+    this.socket = socket as Socket;
     this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
     socket.on('error', () => {});
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
@@ -138,6 +140,17 @@ export class RawClient {
     socket.write(extra === undefined ? upgradeRequest(path, headers) : Buffer.concat([Buffer.from(upgradeRequest(path, headers)), extra]));
     await client.#until(() => client.response !== '' || client.#closed, 5000);
     if (!client.response.startsWith('HTTP/1.1 101 ')) throw new Error(`handshake failed: ${client.response || '(closed)'}`);
+    return client;
+  }
+
+  /**
+   * A client on a stream whose handshake is already done (an HTTP/2 extended CONNECT answered
+   * 200): frames only. The stream's end is answered with ours, so it closes like a TCP socket.
+   */
+  static over(stream: Duplex, response: string): RawClient {
+    const client = new RawClient(stream);
+    client.response = response;
+    stream.on('end', () => stream.end());
     return client;
   }
 

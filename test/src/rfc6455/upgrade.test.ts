@@ -11,7 +11,10 @@ import {
   computeAcceptKey,
   headerValue,
   isUpgradeRefusal,
+  validateExtendedConnect,
   validateUpgradeRequest,
+  checkExtendedConnectResponse,
+  extendedConnectHeaders,
 } from '../../../src/rfc6455/index.js';
 import type { UpgradeRequestHead } from '../../../src/rfc6455/index.js';
 
@@ -76,7 +79,15 @@ describe('server rules (validateUpgradeRequest, acceptUpgrade)', () => {
       method: 'CONNECT',
       httpVersionMajor: 2,
       httpVersionMinor: 0,
-      headers: { ':protocol': 'websocket', 'sec-websocket-version': '13', 'sec-websocket-protocol': 'chat' },
+      headers: {
+        ':method': 'CONNECT',
+        ':protocol': 'websocket',
+        ':scheme': 'https',
+        ':path': '/chat',
+        ':authority': 'example.com',
+        'sec-websocket-version': '13',
+        'sec-websocket-protocol': 'chat',
+      },
     };
     const offer = validateUpgradeRequest(head);
     expect(offer).toEqual({ key: undefined, protocols: ['chat'], extensions: undefined, origin: undefined });
@@ -87,8 +98,74 @@ describe('server rules (validateUpgradeRequest, acceptUpgrade)', () => {
       extensions: '',
     });
     expect(validateUpgradeRequest({ ...head, method: 'GET' })).toMatchObject({ status: 400, reason: 'Invalid HTTP method' });
-    expect(validateUpgradeRequest({ ...head, headers: { ...head.headers, ':protocol': 'x' } })).toMatchObject({ status: 400 });
     expect(isUpgradeRefusal(validateUpgradeRequest({ ...head, headers: { ':protocol': 'websocket' } }))).toBe(true);
+    // The answer carries neither the HTTP/1.1 Upgrade/Connection pair nor an accept key (RFC 8441 §5).
+    expect(Object.keys(acceptUpgrade({ key: undefined }, {}, sha1).headers)).toEqual([]);
+  });
+
+  it('RFC 8441 §4-5: each fault of an extended CONNECT has its own status and reason', () => {
+    const base: Record<string, string> = {
+      ':method': 'CONNECT',
+      ':protocol': 'websocket',
+      ':scheme': 'https',
+      ':path': '/chat',
+      ':authority': 'example.com',
+      'sec-websocket-version': '13',
+    };
+    const h2 = (overrides: Record<string, string | undefined>, method = 'CONNECT'): UpgradeRequestHead => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries({ ...base, ...overrides })) if (value !== undefined) headers[name] = value;
+      return { method, httpVersionMajor: 2, httpVersionMinor: 0, headers };
+    };
+    const cases: [UpgradeRequestHead, number, string][] = [
+      [h2({}, 'GET'), 400, 'Invalid HTTP method'],
+      [h2({ ':protocol': undefined }), 400, 'Missing :protocol pseudo-header'],
+      [h2({ ':protocol': '' }), 400, 'Missing :protocol pseudo-header'],
+      [h2({ ':protocol': 'connect-udp' }), 501, 'Unsupported :protocol'],
+      [h2({ ':scheme': undefined }), 400, 'Missing :scheme pseudo-header'],
+      [h2({ ':path': '' }), 400, 'Missing :path pseudo-header'],
+      [h2({ ':authority': undefined }), 400, 'Missing :authority pseudo-header'],
+    ];
+    for (const [head, status, reason] of cases) {
+      expect(validateExtendedConnect(head)).toEqual({ status, reason, headers: {} });
+      expect(validateUpgradeRequest(head)).toEqual({ status, reason, headers: {} });
+    }
+    expect(validateUpgradeRequest(h2({ 'sec-websocket-version': '8' }))).toEqual({
+      status: 426,
+      reason: 'Unsupported Sec-WebSocket-Version',
+      headers: { 'sec-websocket-version': '13' },
+    });
+    expect(validateUpgradeRequest(h2({ ':protocol': 'WebSocket', origin: 'https://a.example' }))).toEqual({
+      key: undefined,
+      protocols: [],
+      extensions: undefined,
+      origin: 'https://a.example',
+    });
+    expect(validateUpgradeRequest(h2({ 'sec-websocket-protocol': 'a, a' }))).toMatchObject({ status: 400 });
+  });
+
+  it('RFC 8441 client side: the extended CONNECT\'s WebSocket headers, and a 2xx answer checked without a key', () => {
+    expect(extendedConnectHeaders({ protocols: ['a', 'b'], extensions: 'permessage-deflate' })).toEqual({
+      'sec-websocket-version': '13',
+      'sec-websocket-protocol': 'a, b',
+      'sec-websocket-extensions': 'permessage-deflate',
+    });
+    expect(extendedConnectHeaders({ protocols: [] })).toEqual({ 'sec-websocket-version': '13' });
+    expect(() => extendedConnectHeaders({ protocols: ['a a'] })).toThrow(TypeError);
+    expect(() => extendedConnectHeaders({ protocols: [], extensions: 'x\r\ny' })).toThrow(TypeError);
+    const offer = { protocols: ['a'], extensions: 'permessage-deflate' };
+    expect(checkExtendedConnectResponse({ status: 200, headers: { 'sec-websocket-protocol': 'a' } }, offer)).toEqual({ kind: 'accepted', protocol: 'a', extensions: [] });
+    const failures: [number, Record<string, string>, string][] = [
+      [101, {}, ErrorCodes.HandshakeStatus],
+      [403, {}, ErrorCodes.HandshakeStatus],
+      [200, { 'sec-websocket-protocol': 'b' }, ErrorCodes.HandshakeProtocol],
+      [200, { 'sec-websocket-extensions': 'x-other' }, ErrorCodes.ExtensionNegotiationFailed],
+    ];
+    for (const [status, headers, code] of failures) {
+      const result = checkExtendedConnectResponse({ status, headers }, offer);
+      expect(result).toBeInstanceOf(HandshakeError);
+      expect([(result as HandshakeError).code, (result as HandshakeError).status]).toEqual([code, status]);
+    }
   });
 
   it('chooses only an offered subprotocol', () => {
