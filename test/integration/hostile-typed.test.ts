@@ -52,8 +52,10 @@ describe('a slow reader during broadcasts', () => {
     expect(slowPeer!.state).toBe('closing');
     // The mark plus the one message that crossed it (frame header + envelope) and nothing more.
     expect(maxBuffered).toBeLessThanOrEqual(highWaterMark + pad.length + 100);
-    // Without the policy the stalled peer's buffer would grow towards the 62.5 MiB broadcast.
-    expect(peak.rss).toBeLessThan(48 * MiB);
+    // Without the policy the stalled peer's socket queue alone would grow towards the 62.5 MiB
+    // broadcast. Counted as Buffers held (measured 10-12 MiB: the healthy reader's in-flight
+    // ticks and garbage not yet collected), not RSS, which a loaded CI machine inflates.
+    expect(peak.arrayBuffers).toBeLessThan(24 * MiB);
     // Read what the kernel held for the stalled client: some ticks in order, then the 1013 close
     // frame (answered with 1013 by untilClose, completing the closing handshake).
     stalled.raw.socket.resume();
