@@ -7,7 +7,7 @@
 import { CloseCodes } from './close-codes.js';
 import { ErrorCodes, ProtocolError, isProtocolError } from './errors.js';
 import { parseEnvelope } from './envelope.js';
-import { describeMessage, findUnserializable, unserializable, unserializableError } from './json-check.js';
+import { bytesOf, describeMessage, findUnserializable, isArrayBuffer, unserializable, unserializableError } from './json-check.js';
 import type { Envelope } from './envelope.js';
 
 // WHATWG Encoding API: not in ES2022, but present in every browser and in Node ≥ 11.
@@ -39,10 +39,7 @@ function invalid(message: string): never {
   throw new ProtocolError(ErrorCodes.InvalidEnvelope, message, CloseCodes.InvalidPayload);
 }
 
-/** Is `value` an ArrayBuffer, from any realm (iframe, jsdom, vm), where `instanceof` fails? */
-export function isArrayBuffer(value: unknown): value is ArrayBuffer {
-  return Object.prototype.toString.call(value) === '[object ArrayBuffer]';
-}
+export { isArrayBuffer };
 
 // The envelope fields that carry application data (everything else is Tandem's own).
 const DATA_FIELDS = new Set(['payload', 'details', 'auth']);
@@ -61,17 +58,18 @@ function encode(envelope: Envelope): string | Uint8Array {
       // {type:'Buffer',data:[…]}): binary data is recognised on the holder's own value, everything
       // else (Date, URL, any toJSON) keeps its serialised form.
       const own = this[key];
-      const value = ArrayBuffer.isView(own) || isArrayBuffer(own) ? own : replaced;
-      const view = ArrayBuffer.isView(value);
-      if (!view && !isArrayBuffer(value)) {
+      const ownBytes = bytesOf(own);
+      const value = ownBytes ? own : replaced;
+      const bytes = ownBytes ?? bytesOf(replaced);
+      if (bytes === undefined) {
         // An object's undefined field is simply omitted, as JSON does: in this protocol an absent
         // field equals undefined (docs/protocol.md §2). Only in an array would it become null.
         if (value === undefined && !Array.isArray(this)) return value;
         if (((this as unknown) !== envelope || DATA_FIELDS.has(key)) && value !== envelope && unserializable(value) !== undefined) throw new Unserializable();
         return value;
       }
-      attachments.push(view ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value as ArrayBuffer));
-      return { [view ? '$bin' : '$buf']: attachments.length - 1 };
+      attachments.push(bytes);
+      return { [isArrayBuffer(value) ? '$buf' : '$bin']: attachments.length - 1 };
     });
   } catch (err) {
     // The slow path, only on failure: say which message and where (a cycle lands here too).
