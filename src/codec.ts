@@ -6,7 +6,7 @@
  */
 import { CloseCodes } from './close-codes.js';
 import { ErrorCodes, ProtocolError, isProtocolError } from './errors.js';
-import { parseEnvelope } from './envelope.js';
+import { envelopeError, parseEnvelope } from './envelope.js';
 import { bytesOf, describeMessage, findUnserializable, isArrayBuffer, unserializable, unserializableError } from './json-check.js';
 import type { Envelope } from './envelope.js';
 
@@ -36,7 +36,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function invalid(message: string): never {
   // RFC 6455 §7.4.1: 1007 = data inconsistent with the message type (not JSON, bad framing).
-  throw new ProtocolError(ErrorCodes.InvalidEnvelope, message, CloseCodes.InvalidPayload);
+  throw envelopeError(message, CloseCodes.InvalidPayload);
 }
 
 export { isArrayBuffer };
@@ -109,7 +109,7 @@ function decodeBinary(frame: Uint8Array): Envelope {
   const truncated = 'binary frame truncated';
   if (frame.byteLength < HEADER_BYTES) invalid(truncated);
   if (frame[0] !== BINARY_FRAME_VERSION) {
-    throw new ProtocolError(ErrorCodes.UnsupportedVersion, `unsupported binary frame version ${String(frame[0])}`, CloseCodes.UnsupportedData);
+    throw envelopeError(`unsupported binary frame version ${String(frame[0])}`, CloseCodes.UnsupportedData, ErrorCodes.UnsupportedVersion);
   }
   const jsonEnd = HEADER_BYTES + new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(1);
   if (jsonEnd > frame.byteLength) invalid(truncated);
@@ -175,6 +175,6 @@ export function decodeEnvelope(codec: Codec, data: string | Uint8Array): DecodeR
   } catch (err) {
     if (isProtocolError(err)) return { ok: false, error: err };
     const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, error: new ProtocolError(ErrorCodes.InvalidEnvelope, `${codec.name} codec: ${message}`, CloseCodes.InvalidPayload) };
+    return { ok: false, error: envelopeError(`${codec.name} codec: ${message}`, CloseCodes.InvalidPayload) };
   }
 }
