@@ -5,11 +5,10 @@
  * welcome or a dropped link does to all of it. The lifecycle (client.ts) only says which socket is
  * live, so the state machine stays one union with one transition.
  */
-import { CloseCodes } from '../src/close-codes.js';
 import type { Conversation } from '../src/conversation.js';
-import { helloEnvelope } from '../src/envelope.js';
+import { envelopeError, helloEnvelope } from '../src/envelope.js';
 import type { Envelope, HelloEnvelope, ResumeFailure, SequencedEnvelope, WelcomeEnvelope } from '../src/envelope.js';
-import { ErrorCodes, ProtocolError } from '../src/errors.js';
+import type { ProtocolError } from '../src/errors.js';
 import { DisconnectedError } from '../src/requests.js';
 import type { Scheduler } from '../src/scheduler.js';
 import { isSequenced } from '../src/session/inbound-sequence.js';
@@ -118,7 +117,7 @@ export class ClientSession {
         this.#written = old!.log.lastSeq;
         return { info: { resumed: true }, replay: [...plan.entries] };
       }
-      error = new ProtocolError(ErrorCodes.InvalidEnvelope, 'resumed a session not ours', CloseCodes.PolicyViolation);
+      error = envelopeError('resumed a session not ours');
     }
     const info: OpenInfo = { resumed: false };
     // Literals, not ResumeFailures: the UMD stays smaller.

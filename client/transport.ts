@@ -3,7 +3,7 @@
  * (the global one, or one injected for Node or tests). It turns socket events into callbacks
  * and can be detached, after which the socket's late events are ignored.
  */
-import { isArrayBuffer } from '../src/codec.js';
+import { bytesOf } from '../src/json-check.js';
 import { connectionError, describeSocketError } from './connection-error.js';
 import type { ConnectionError } from './connection-error.js';
 import { TandemError } from '../src/errors.js';
@@ -35,12 +35,6 @@ export interface TransportHandlers {
 
 const OPEN = 1; // WHATWG WebSocket readyState OPEN
 
-// With binaryType 'arraybuffer' a binary message is an ArrayBuffer (ws may hand over a view).
-function toBytes(data: unknown): Uint8Array | undefined {
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return isArrayBuffer(data) ? new Uint8Array(data) : undefined;
-}
-
 /** One WebSocket connection attempt. */
 export class Transport {
   readonly #socket: WebSocketLike;
@@ -59,7 +53,8 @@ export class Transport {
       this.#handlers?.onOpen();
     });
     this.#socket.addEventListener('message', (event: { data: unknown }) => {
-      const data = typeof event.data === 'string' ? event.data : toBytes(event.data);
+      // With binaryType 'arraybuffer' a binary message is an ArrayBuffer (ws may hand over a view).
+      const data = typeof event.data === 'string' ? event.data : bytesOf(event.data);
       if (data !== undefined) this.#handlers?.onMessage(data);
     });
     this.#socket.addEventListener('close', (event: { code?: number; reason?: string }) => {

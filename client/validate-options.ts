@@ -4,15 +4,20 @@
  * naming the culprit, instead of retrying forever or misbehaving later.
  */
 import { ErrorCodes, TandemTypeError } from '../src/errors.js';
-import { checkOptions, invalidOption, withMethods } from '../src/option-checks.js';
+import { SHARED_KINDS, invalidOption, optionChecker, withMethods } from '../src/option-checks.js';
 import type { Check, Rules } from '../src/option-checks.js';
+
+type ClientRules = Rules<keyof typeof SHARED_KINDS>;
 import type { UrlSource } from './options.js';
 
 const SCOPE = 'createClient';
 
+// The shared kinds only: the server's (ports, booleans…) stay out of the browser bundle.
+const checkOptions = optionChecker(SHARED_KINDS);
+
 const eventTarget = withMethods('addEventListener', 'removeEventListener');
 
-const CLIENT_RULES: Rules = {
+const CLIENT_RULES: ClientRules = {
   WebSocket: 'fn',
   protocols: (v) => (typeof v === 'string' || (Array.isArray(v) && v.every((p) => typeof p === 'string')) ? undefined : 'a string or an array of strings'),
   reconnect: 'falseOrObj',
@@ -27,7 +32,7 @@ const CLIENT_RULES: Rules = {
   network: ((v) => (v === null || eventTarget(v) === undefined ? undefined : `null or ${eventTarget(v) as string}`)) as Check,
 };
 
-const RECONNECT_RULES: Rules = {
+const RECONNECT_RULES: ClientRules = {
   minDelay: 'ms0',
   maxDelay: 'ms0',
   factor: 'ge1',
@@ -37,7 +42,7 @@ const RECONNECT_RULES: Rules = {
   isFatal: 'fn',
 };
 
-const HEARTBEAT_RULES: Rules = { interval: 'ms', timeout: 'ms' };
+const HEARTBEAT_RULES: ClientRules = { interval: 'ms', timeout: 'ms' };
 
 /** Throws for a bad option of `createClient` (code `ERR_INVALID_ARGUMENT`, the option named). */
 export function validateClientOptions(options: unknown): void {

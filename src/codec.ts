@@ -6,8 +6,8 @@
  */
 import { CloseCodes } from './close-codes.js';
 import { ErrorCodes, ProtocolError, isProtocolError } from './errors.js';
-import { parseEnvelope } from './envelope.js';
-import { describeMessage, findUnserializable, unserializable, unserializableError } from './json-check.js';
+import { envelopeError, parseEnvelope } from './envelope.js';
+import { bytesOf, describeMessage, findUnserializable, isArrayBuffer, unserializable, unserializableError } from './json-check.js';
 import type { Envelope } from './envelope.js';
 
 // WHATWG Encoding API: not in ES2022, but present in every browser and in Node ≥ 11.
@@ -36,13 +36,10 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function invalid(message: string): never {
   // RFC 6455 §7.4.1: 1007 = data inconsistent with the message type (not JSON, bad framing).
-  throw new ProtocolError(ErrorCodes.InvalidEnvelope, message, CloseCodes.InvalidPayload);
+  throw envelopeError(message, CloseCodes.InvalidPayload);
 }
 
-/** Is `value` an ArrayBuffer, from any realm (iframe, jsdom, vm), where `instanceof` fails? */
-export function isArrayBuffer(value: unknown): value is ArrayBuffer {
-  return Object.prototype.toString.call(value) === '[object ArrayBuffer]';
-}
+export { isArrayBuffer };
 
 // The envelope fields that carry application data (everything else is Tandem's own).
 const DATA_FIELDS = new Set(['payload', 'details', 'auth']);
@@ -61,17 +58,18 @@ function encode(envelope: Envelope): string | Uint8Array {
       // {type:'Buffer',data:[…]}): binary data is recognised on the holder's own value, everything
       // else (Date, URL, any toJSON) keeps its serialised form.
       const own = this[key];
-      const value = ArrayBuffer.isView(own) || isArrayBuffer(own) ? own : replaced;
-      const view = ArrayBuffer.isView(value);
-      if (!view && !isArrayBuffer(value)) {
+      const ownBytes = bytesOf(own);
+      const value = ownBytes ? own : replaced;
+      const bytes = ownBytes ?? bytesOf(replaced);
+      if (bytes === undefined) {
         // An object's undefined field is simply omitted, as JSON does: in this protocol an absent
         // field equals undefined (docs/protocol.md §2). Only in an array would it become null.
         if (value === undefined && !Array.isArray(this)) return value;
         if (((this as unknown) !== envelope || DATA_FIELDS.has(key)) && value !== envelope && unserializable(value) !== undefined) throw new Unserializable();
         return value;
       }
-      attachments.push(view ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value as ArrayBuffer));
-      return { [view ? '$bin' : '$buf']: attachments.length - 1 };
+      attachments.push(bytes);
+      return { [isArrayBuffer(value) ? '$buf' : '$bin']: attachments.length - 1 };
     });
   } catch (err) {
     // The slow path, only on failure: say which message and where (a cycle lands here too).
@@ -111,7 +109,7 @@ function decodeBinary(frame: Uint8Array): Envelope {
   const truncated = 'binary frame truncated';
   if (frame.byteLength < HEADER_BYTES) invalid(truncated);
   if (frame[0] !== BINARY_FRAME_VERSION) {
-    throw new ProtocolError(ErrorCodes.UnsupportedVersion, `unsupported binary frame version ${String(frame[0])}`, CloseCodes.UnsupportedData);
+    throw envelopeError(`unsupported binary frame version ${String(frame[0])}`, CloseCodes.UnsupportedData, ErrorCodes.UnsupportedVersion);
   }
   const jsonEnd = HEADER_BYTES + new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(1);
   if (jsonEnd > frame.byteLength) invalid(truncated);
@@ -177,6 +175,6 @@ export function decodeEnvelope(codec: Codec, data: string | Uint8Array): DecodeR
   } catch (err) {
     if (isProtocolError(err)) return { ok: false, error: err };
     const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, error: new ProtocolError(ErrorCodes.InvalidEnvelope, `${codec.name} codec: ${message}`, CloseCodes.InvalidPayload) };
+    return { ok: false, error: envelopeError(`${codec.name} codec: ${message}`, CloseCodes.InvalidPayload) };
   }
 }

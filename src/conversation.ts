@@ -4,13 +4,12 @@
  * The client keeps one Conversation across reconnects, so it also draws the line between
  * connections: work started on an old connection never reaches the next one (see `reset()`).
  */
-import { CloseCodes } from './close-codes.js';
 import { decodeEnvelope, jsonCodec } from './codec.js';
 import type { Codec } from './codec.js';
-import { EnvelopeDirections, responseEnvelope } from './envelope.js';
+import { EnvelopeDirections, envelopeError, responseEnvelope } from './envelope.js';
 import type { Envelope, ErrorEnvelope, EventEnvelope, HelloEnvelope, RequestEnvelope, ResponseEnvelope, Side, WelcomeEnvelope } from './envelope.js';
-import { ErrorCodes, ProtocolError } from './errors.js';
-import type { TandemError } from './errors.js';
+import { ErrorCodes } from './errors.js';
+import type { ProtocolError, TandemError } from './errors.js';
 import { heartbeatReply } from './heartbeat.js';
 import { PendingRequests, RequestError, RequestErrorCodes, isRequestError } from './requests.js';
 import type { Scheduler } from './scheduler.js';
@@ -256,7 +255,7 @@ export class Conversation<Ctx = void> {
     const name = this.requests.nameOf(envelope.id);
     if (name === undefined) {
       // docs/protocol.md "Errors": an answer to no pending request is reported and ignored.
-      this.#options.onError(new ProtocolError(ErrorCodes.UnknownResponse, `${envelope.type} for unknown request id ${envelope.id}`, CloseCodes.PolicyViolation));
+      this.#options.onError(envelopeError(`${envelope.type} for unknown request id ${envelope.id}`, undefined, ErrorCodes.UnknownResponse));
       return;
     }
     if (envelope.type === 'error') {
@@ -302,6 +301,6 @@ function invalidPayload(what: 'payload' | 'response', name: string, issues: Read
 }
 
 function fatal(message: string): ReceiveOutcome {
-  return { kind: 'fatal', error: new ProtocolError(ErrorCodes.InvalidEnvelope, message, CloseCodes.PolicyViolation) };
+  return { kind: 'fatal', error: envelopeError(message) };
 }
 

@@ -28,10 +28,11 @@ function pattern(glob: string): RegExp {
 export function debugEnabled(spec: string | undefined, namespace: string): boolean {
   let on = false;
   for (const part of (spec ?? '').split(/[\s,]+/)) {
-    if (part === '') continue;
-    if (part.startsWith('-')) {
-      if (pattern(part.slice(1)).test(namespace)) return false;
-    } else if (pattern(part).test(namespace)) on = true;
+    const exclude = part.startsWith('-');
+    if (part !== '' && pattern(exclude ? part.slice(1) : part).test(namespace)) {
+      if (exclude) return false;
+      on = true;
+    }
   }
   return on;
 }
@@ -45,10 +46,10 @@ export function createTrace(namespace: string, spec: string | undefined, write: 
   return Object.assign(trace, { enabled, namespace });
 }
 
+// `request "join" #3`, `error to request 3 timeout`, `hello`: the message as errors name it, plus what tells it apart.
 function summary(envelope: Envelope): string {
-  return envelope.type === 'event' || envelope.type === 'request' || envelope.type === 'response' || envelope.type === 'error'
-    ? describeMessage(envelope) + ('id' in envelope && envelope.type === 'request' ? ` #${envelope.id}` : '') + (envelope.type === 'error' ? ` ${envelope.code}` : '')
-    : describeMessage(envelope).replace(' envelope', '');
+  const text = describeMessage(envelope);
+  return envelope.type === 'request' ? `${text} #${envelope.id}` : envelope.type === 'error' ? `${text} ${envelope.code}` : text.replace(' envelope', '');
 }
 
 /**
@@ -61,7 +62,7 @@ export function tracedCodec(codec: Codec, trace: Trace): Codec {
     name: codec.name,
     encode(envelope) {
       const data = codec.encode(envelope);
-      trace(`→ ${summary(envelope)} (${typeof data === 'string' ? data.length : data.byteLength} ${typeof data === 'string' ? 'chars' : 'bytes'})`);
+      trace(`→ ${summary(envelope)} (${typeof data === 'string' ? `${data.length} chars` : `${data.byteLength} bytes`})`);
       return data;
     },
     decode(data) {

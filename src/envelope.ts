@@ -154,8 +154,16 @@ export const MAX_NAME_LENGTH = 256;
 
 type Fields = Record<string, unknown>;
 
-function fail(message: string, closeCode: number, code: string = ErrorCodes.InvalidEnvelope): never {
-  throw new ProtocolError(code, message, closeCode);
+/**
+ * The one way an envelope (or the frame or session carrying it) is refused: a ProtocolError, by
+ * default `ERR_INVALID_ENVELOPE` failing the connection with 1008. Both ends build theirs here.
+ */
+export function envelopeError(message: string, closeCode: number = CloseCodes.PolicyViolation, code: string = ErrorCodes.InvalidEnvelope): ProtocolError {
+  return new ProtocolError(code, message, closeCode);
+}
+
+function fail(message: string, closeCode: number, code?: string): never {
+  throw envelopeError(message, closeCode, code);
 }
 
 // A malformed-but-parseable envelope is the peer breaking our policy: 1008.

@@ -50,9 +50,21 @@ export function unserializable(value: unknown): string | undefined {
   }
 }
 
-function isBinary(value: unknown): boolean {
-  return ArrayBuffer.isView(value) || Object.prototype.toString.call(value) === '[object ArrayBuffer]';
+/** Is `value` an ArrayBuffer, from any realm (iframe, jsdom, vm), where `instanceof` fails? */
+export function isArrayBuffer(value: unknown): value is ArrayBuffer {
+  return Object.prototype.toString.call(value) === '[object ArrayBuffer]';
 }
+
+/**
+ * Binary data (a typed array, a DataView or an ArrayBuffer, from any realm) as a Uint8Array over
+ * the same memory, never a copy; `undefined` for anything else. The codec and the transport share it.
+ */
+export function bytesOf(value: unknown): Uint8Array | undefined {
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return isArrayBuffer(value) ? new Uint8Array(value) : undefined;
+}
+
+const isBinary = (value: unknown): boolean => bytesOf(value) !== undefined;
 
 function step(path: string, key: string, isArray: boolean): string {
   return isArray ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;

@@ -4,68 +4,50 @@
  * `createClient: requestTimeout must be a positive number of milliseconds, got "soon"` instead of
  * misbehaving later. Unknown keys are left alone (TypeScript reports typos; other options may be
  * read by layers this file does not know). Rules are short kind names so the browser bundle pays
- * for one table of messages, not a closure per option.
+ * for one table of messages, not a closure per option, and only for the kinds the client uses.
  */
 import { ErrorCodes, TandemTypeError } from './errors.js';
 
-/** What each kind of option must be (the error message's "must be …"). */
-const EXPECTED = {
-  ms: 'a positive number of milliseconds',
-  ms0: 'a number of milliseconds ≥ 0',
-  int0: 'an integer ≥ 0',
-  int1: 'an integer ≥ 1',
-  int0inf: 'an integer ≥ 0 or Infinity',
-  ge1: 'a number ≥ 1',
-  port: 'an integer 0-65535',
-  bool: 'a boolean',
-  str: 'a string',
-  fn: 'a function',
-  obj: 'an object',
-  strs: 'an array of strings',
-  falseOrObj: 'false or an object',
-} as const;
+/** A kind of option: what it must be (the error message's "must be …") and the test. */
+export type KindSpec = readonly [expected: string, fits: (value: unknown) => boolean];
 
-/** A kind from the table above. */
-export type Kind = keyof typeof EXPECTED;
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+const finite = (ok: (n: number) => boolean) => (v: unknown) => typeof v === 'number' && Number.isFinite(v) && ok(v);
+const count = (min: number) => (v: unknown) => Number.isSafeInteger(v) && (v as number) >= min;
+const int0 = count(0);
+
+/**
+ * The kinds both ends use. The client checks against this table alone, so the browser bundle
+ * carries neither the server's kinds nor their messages.
+ */
+export const SHARED_KINDS = {
+  ms: ['a positive number of milliseconds', finite((n) => n > 0)],
+  ms0: ['a number of milliseconds ≥ 0', finite((n) => n >= 0)],
+  int0: ['an integer ≥ 0', int0],
+  int0inf: ['an integer ≥ 0 or Infinity', (v) => v === Infinity || int0(v)],
+  ge1: ['a number ≥ 1', finite((n) => n >= 1)],
+  fn: ['a function', (v) => typeof v === 'function'],
+  obj: ['an object', isObject],
+  falseOrObj: ['false or an object', (v) => v === false || isObject(v)],
+} as const satisfies Readonly<Record<string, KindSpec>>;
+
+const KINDS = {
+  ...SHARED_KINDS,
+  int1: ['an integer ≥ 1', count(1)],
+  port: ['an integer 0-65535', (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535],
+  bool: ['a boolean', (v) => typeof v === 'boolean'],
+  str: ['a string', (v) => typeof v === 'string'],
+  strs: ['an array of strings', (v) => Array.isArray(v) && v.every((s) => typeof s === 'string')],
+} as const satisfies Readonly<Record<string, KindSpec>>;
+
+/** A kind from the tables above. */
+export type Kind = keyof typeof KINDS;
 
 /** A custom check: `undefined` when `value` is acceptable, else what was expected. */
 export type Check = (value: unknown) => string | undefined;
 
 /** Rules for one options object: option name → kind or check (undefined values always pass). */
-export type Rules = Readonly<Record<string, Kind | Check>>;
-
-const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
-
-function fits(kind: Kind, v: unknown): boolean {
-  switch (kind) {
-    case 'ms':
-      return isNumber(v) && v > 0 && v < Infinity;
-    case 'ms0':
-      return isNumber(v) && v >= 0 && v < Infinity;
-    case 'int0':
-    case 'int1':
-      return Number.isSafeInteger(v) && (v as number) >= (kind === 'int1' ? 1 : 0);
-    case 'int0inf':
-      return v === Infinity || (Number.isSafeInteger(v) && (v as number) >= 0);
-    case 'ge1':
-      return isNumber(v) && v >= 1 && v < Infinity;
-    case 'port':
-      return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535;
-    case 'bool':
-      return typeof v === 'boolean';
-    case 'str':
-      return typeof v === 'string';
-    case 'fn':
-      return typeof v === 'function';
-    case 'obj':
-      return isObject(v);
-    case 'strs':
-      return Array.isArray(v) && v.every((s) => typeof s === 'string');
-    case 'falseOrObj':
-      return v === false || isObject(v);
-  }
-}
+export type Rules<K extends string = Kind> = Readonly<Record<string, K | Check>>;
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -80,20 +62,28 @@ export function invalidOption(scope: string, name: string, expected: string, val
   throw new TandemTypeError(ErrorCodes.InvalidArgument, `${scope}: ${name} must be ${expected}, got ${show(value)}`);
 }
 
+/** The signature of {@link checkOptions}, over the kinds `K`. */
+export type OptionChecker<K extends string> = (scope: string, options: unknown, rules: Rules<K>, prefix?: string, what?: string) => void;
+
 /**
- * Checks `options` (which must be an object, or `undefined` when `optional`) against `rules`;
- * `prefix` names a nested object (`reconnect.`).
+ * A checker over the kinds in `kinds`: checks `options` (which must be an object) against
+ * `rules`; `prefix` names a nested object (`reconnect.`), `what` says what the options must be.
  */
-export function checkOptions(scope: string, options: unknown, rules: Rules, prefix = '', what = 'an object'): void {
-  if (!isObject(options)) invalidOption(scope, prefix === '' ? 'options' : prefix.slice(0, -1), what, options);
-  for (const name in rules) {
-    const value = (options as Record<string, unknown>)[name];
-    if (value === undefined) continue;
-    const rule = rules[name]!;
-    const expected = typeof rule === 'function' ? rule(value) : fits(rule, value) ? undefined : EXPECTED[rule];
-    if (expected !== undefined) invalidOption(scope, prefix + name, expected, value);
-  }
+export function optionChecker<K extends string>(kinds: Readonly<Record<K, KindSpec>>): OptionChecker<K> {
+  return (scope, options, rules, prefix = '', what = 'an object') => {
+    if (!isObject(options)) invalidOption(scope, prefix === '' ? 'options' : prefix.slice(0, -1), what, options);
+    for (const name in rules) {
+      const value = (options as Record<string, unknown>)[name];
+      if (value === undefined) continue;
+      const rule = rules[name]!;
+      const expected = typeof rule === 'function' ? rule(value) : kinds[rule][1](value) ? undefined : kinds[rule][0];
+      if (expected !== undefined) invalidOption(scope, prefix + name, expected, value);
+    }
+  };
 }
+
+/** Checks options against every kind (see {@link optionChecker}). */
+export const checkOptions: OptionChecker<Kind> = /* @__PURE__ */ optionChecker(KINDS);
 
 /** A check for an object with these methods (a codec, a scheduler, an http.Server…). */
 export const withMethods =

@@ -13,15 +13,15 @@ export const ACK_DEFAULTS = Object.freeze({
   every: 64,
 });
 
-/** Options of an {@link Acknowledger}. */
+/** Options of an {@link Acknowledger} (named as in a SessionChannel's options, which are passed as they are). */
 export interface AcknowledgerOptions {
   readonly scheduler: Scheduler;
   /** Sends a standalone `ack` envelope for `seq` (the owner builds and writes it). */
-  readonly send: (seq: number) => void;
+  readonly sendAck: (seq: number) => void;
   /** @default ACK_DEFAULTS.delay */
-  readonly delay?: number | undefined;
+  readonly ackDelay?: number | undefined;
   /** @default ACK_DEFAULTS.every */
-  readonly every?: number | undefined;
+  readonly ackEvery?: number | undefined;
 }
 
 /**
@@ -38,8 +38,8 @@ export class Acknowledger {
 
   constructor(options: AcknowledgerOptions) {
     this.#options = options;
-    this.#delay = options.delay ?? ACK_DEFAULTS.delay;
-    this.#every = options.every ?? ACK_DEFAULTS.every;
+    this.#delay = options.ackDelay ?? ACK_DEFAULTS.delay;
+    this.#every = options.ackEvery ?? ACK_DEFAULTS.every;
   }
 
   /** `seq` was delivered: an acknowledgement is owed. */
@@ -62,7 +62,7 @@ export class Acknowledger {
   /** Sends the owed acknowledgement now as a standalone envelope. */
   flush(): void {
     const seq = this.take();
-    if (seq !== undefined) this.#options.send(seq);
+    if (seq !== undefined) this.#options.sendAck(seq);
   }
 
   /** Stops owing (the link is gone: the next hello/welcome carries the ack instead). */

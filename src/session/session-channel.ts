@@ -37,7 +37,7 @@ export class SessionChannel<T> {
   constructor(options: SessionChannelOptions<T>) {
     this.sid = options.sid;
     this.#log = new OutboundLog<T>(options.limits, options.onRelease);
-    this.#acks = new Acknowledger({ scheduler: options.scheduler, send: options.sendAck, delay: options.ackDelay, every: options.ackEvery });
+    this.#acks = new Acknowledger(options);
   }
 
   /** The highest seq received from the peer (the `ack` of a hello or welcome). */
