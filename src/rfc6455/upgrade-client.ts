@@ -73,20 +73,8 @@ export function assertValidProtocols(protocols: readonly string[]): void {
  */
 export function clientUpgradeHeaders(offer: ClientUpgradeOffer): Record<string, string> {
   if (!isValidKey(offer.key)) throw new TypeError('The key must be base64 of 16 bytes');
-  assertValidProtocols(offer.protocols);
-  const headers: Record<string, string> = {
-    upgrade: 'websocket',
-    connection: 'Upgrade',
-    'sec-websocket-key': offer.key,
-    'sec-websocket-version': '13',
-  };
-  if (offer.protocols.length > 0) headers['sec-websocket-protocol'] = offer.protocols.join(', ');
-  const extensions = offer.extensions ?? '';
-  if (extensions !== '') {
-    if (!isSafeHeaderValue(extensions)) throw new TypeError('Invalid Sec-WebSocket-Extensions offer');
-    headers['sec-websocket-extensions'] = extensions;
-  }
-  return headers;
+  // The same version, subprotocol and extension headers as an extended CONNECT, after the key.
+  return { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': offer.key, ...extendedConnectHeaders(offer) };
 }
 
 /**
