@@ -4,7 +4,7 @@
  * micro-benchmarks; then docs/performance.md is regenerated.
  *
  * Usage: node bench/run.mjs [--quick] [--servers tandem,ws,raw] [--workloads id,id] [--no-micro]
- *        [--out docs/performance.md] [--no-cluster]   (`npm run bench` builds dist/ first)
+ *        [--out docs/performance.md] [--no-cluster] [--no-resume]   (`npm run bench` builds dist/ first)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     workloads: { type: 'string' },
     'no-micro': { type: 'boolean', default: false },
     'no-cluster': { type: 'boolean', default: false },
+    'no-resume': { type: 'boolean', default: false },
     out: { type: 'string', default: 'docs/performance.md' },
   },
 });
@@ -51,7 +52,9 @@ const stamp = run.meta.date.replace(/[:.]/g, '-');
 writeFileSync(new URL(`bench/results/${stamp}-${modeName}.json`, ROOT), JSON.stringify(run, null, 2));
 // Cross-node fan-out through Redis (issue 11): its own script, its own redis-server and nodes.
 const cluster = args['no-cluster'] ? '' : spawnSync(process.execPath, ['bench/cluster-fanout.mjs', ...(args.quick ? ['--rounds', '1', '--measure', '1500'] : ['--rounds', '3'])], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).stdout;
-const markdown = renderResults(run) + (cluster ?? '');
+// The cost of session resume on the typed layer (issue 10): its own script, resume on vs off.
+const resume = args['no-resume'] ? '' : spawnSync(process.execPath, ['bench/resume-cost.mjs', ...(args.quick ? ['--quick'] : [])], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).stdout;
+const markdown = renderResults(run) + (resume ?? '') + (cluster ?? '');
 writePerformanceDoc(new URL(args.out, ROOT), markdown, skeleton);
 process.stdout.write(`${markdown}\n`);
 log(`done in ${run.meta.durationSec} s; wrote ${args.out} and bench/results/${stamp}-${modeName}.json`);
