@@ -5,7 +5,7 @@
  * (bench/http2.mjs); then docs/performance.md is regenerated.
  *
  * Usage: node bench/run.mjs [--quick] [--servers tandem,ws,raw] [--workloads id,id] [--no-micro]
- *        [--out docs/performance.md] [--no-cluster]   (`npm run bench` builds dist/ first)
+ *        [--out docs/performance.md] [--no-cluster] [--no-resume]   (`npm run bench` builds dist/ first)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     workloads: { type: 'string' },
     'no-micro': { type: 'boolean', default: false },
     'no-cluster': { type: 'boolean', default: false },
+    'no-resume': { type: 'boolean', default: false },
     out: { type: 'string', default: 'docs/performance.md' },
   },
 });
@@ -54,7 +55,9 @@ writeFileSync(new URL(`bench/results/${stamp}-${modeName}.json`, ROOT), JSON.str
 const cluster = args['no-cluster'] ? '' : spawnSync(process.execPath, ['bench/cluster-fanout.mjs', ...(args.quick ? ['--rounds', '1', '--measure', '1500'] : ['--rounds', '3'])], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).stdout;
 // WebSocket over HTTP/2 next to HTTP/1.1 (issue 15): its own script and TLS server process.
 const http2 = spawnSync(process.execPath, ['bench/http2.mjs', ...(args.quick ? ['--quick'] : [])], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).stdout;
-const markdown = renderResults(run) + (cluster ?? '') + (http2 ?? '');
+// The cost of session resume on the typed layer (issue 10): its own script, resume on vs off.
+const resume = args['no-resume'] ? '' : spawnSync(process.execPath, ['bench/resume-cost.mjs', ...(args.quick ? ['--quick'] : [])], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).stdout;
+const markdown = renderResults(run) + (resume ?? '') + (cluster ?? '') + (http2 ?? '');
 writePerformanceDoc(new URL(args.out, ROOT), markdown, skeleton);
 process.stdout.write(`${markdown}\n`);
 log(`done in ${run.meta.durationSec} s; wrote ${args.out} and bench/results/${stamp}-${modeName}.json`);
