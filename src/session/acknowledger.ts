@@ -25,8 +25,8 @@ export interface AcknowledgerOptions {
 }
 
 /**
- * Owes the peer an acknowledgement of the highest seq delivered. Owns at most one timer, and
- * only while an ack is owed: an idle session holds none.
+ * Owes the peer an acknowledgement of the highest seq delivered. Owns at most one timer, armed
+ * by a delivery and gone at most `delay` ms after the last one: an idle session holds none.
  */
 export class Acknowledger {
   readonly #options: AcknowledgerOptions;
@@ -52,10 +52,14 @@ export class Acknowledger {
     }, this.#delay);
   }
 
-  /** The ack to piggyback on an envelope going out now (settling the debt), or undefined. */
+  /**
+   * The ack to piggyback on an envelope going out now (settling the debt), or undefined. The
+   * timer stays armed: it finds nothing owed and stops, which is cheaper than clearing and
+   * re-arming a timer for every request and answer of a busy session.
+   */
   take(): number | undefined {
     if (this.#owed === 0) return undefined;
-    this.#settle();
+    this.#owed = 0;
     return this.#highest;
   }
 
@@ -67,10 +71,6 @@ export class Acknowledger {
 
   /** Stops owing (the link is gone: the next hello/welcome carries the ack instead). */
   cancel(): void {
-    this.#settle();
-  }
-
-  #settle(): void {
     this.#owed = 0;
     if (this.#timer !== undefined) this.#options.scheduler.clearTimeout(this.#timer);
     this.#timer = undefined;

@@ -49,9 +49,24 @@ describe('SessionChannel acknowledgements (fake timers)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('every `every` deliveries force an ack at once', () => {
+  it('every `every` deliveries force an ack at once; the armed timer then finds nothing owed and stops', () => {
     for (let i = 1; i <= ACK_DEFAULTS.every; i++) channel.accept(i);
     expect(sent).toEqual([ACK_DEFAULTS.every]);
+    vi.advanceTimersByTime(ACK_DEFAULTS.delay);
+    expect(sent).toEqual([ACK_DEFAULTS.every]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a ridden ack leaves the timer armed (no clear and re-arm per message); a later debt is sent by it', () => {
+    channel.accept(1);
+    channel.stamp(eventEnvelope('reply'));
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(ACK_DEFAULTS.delay - 10);
+    channel.accept(2);
+    vi.advanceTimersByTime(10); // the first delivery's timer: now it owes seq 2
+    expect(sent).toEqual([2]);
+    vi.advanceTimersByTime(ACK_DEFAULTS.delay);
+    expect(sent).toEqual([2]);
     expect(vi.getTimerCount()).toBe(0);
   });
 
