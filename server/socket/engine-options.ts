@@ -31,6 +31,7 @@ export function serverUnmasker(): Unmasker {
 
 /** One entry per distinct configuration seen, so the cache stays as small as the set of servers. */
 const cache = new Map<string, ServerEngineOptions>();
+let lastUsed: ServerEngineOptions | undefined;
 
 /**
  * Server-role engine options for these limits: node:buffer's native `isUtf8` for whole messages,
@@ -38,11 +39,15 @@ const cache = new Map<string, ServerEngineOptions>();
  * the same arguments.
  */
 export function engineOptionsFor(maxPayload: number, maxFragments: number, rsv1Allowed: boolean): ServerEngineOptions {
+  // Most processes run one configuration: answer it without building the key (once per handshake).
+  const recent = lastUsed;
+  if (recent !== undefined && recent.maxPayload === maxPayload && recent.maxFragments === maxFragments && recent.rsv1Allowed === rsv1Allowed) return recent;
   const key = `${maxPayload}/${maxFragments}/${rsv1Allowed}`;
   let options = cache.get(key);
   if (options === undefined) {
     options = Object.freeze({ role: 'server', maxPayload, maxFragments, rsv1Allowed, isUtf8, allocate: allocateUnsafe, unmasker: serverUnmasker() });
     cache.set(key, options);
   }
+  lastUsed = options;
   return options;
 }

@@ -100,7 +100,11 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     const s = this.#socket;
     s[kConnection] = this;
     if ('setNoDelay' in s && typeof s.setNoDelay === 'function') (s as { setNoDelay(v: boolean): void }).setNoDelay(true);
-    if ('setTimeout' in s && typeof s.setTimeout === 'function') (s as { setTimeout(ms: number): void }).setTimeout(0);
+    // An idle WebSocket is not an idle HTTP request: clear a timeout the http server set (its
+    // `timeout` option). `socket.timeout` is undefined until setTimeout() ran: calling setTimeout(0)
+    // anyway would add that property to every socket (a property array, on the idle heap).
+    const timed = s as { timeout?: number; setTimeout?: (ms: number) => void };
+    if (timed.timeout !== undefined && timed.timeout !== 0 && typeof timed.setTimeout === 'function') timed.setTimeout(0);
     if (head.length > 0) s.unshift(toBuffer(head));
     // The peer half-closed: finish our side too (http sockets allow half-open connections). The
     // stream does that itself when allowHalfOpen is false: no 'end' listener (and listener array) per socket.

@@ -10,8 +10,8 @@ import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'eventemitter3';
 import { CloseCodes } from '../../src/close-codes.js';
 import { ErrorCodes, StateError, TandemError } from '../../src/errors.js';
-import { acceptHeaders, isRefusal, negotiate, refusal, validateUpgrade, writeRefusal } from './handshake.js';
-import type { HandshakeAccepted, HandshakeOptions, HandshakeRefusal } from './handshake.js';
+import { acceptHeaders, acceptResponse, isRefusal, negotiate, negotiateNow, refusal, validateUpgrade, writeRefusal } from './handshake.js';
+import type { HandshakeAccepted, HandshakeOptions, HandshakeOutcome, HandshakeRefusal } from './handshake.js';
 import { attachHttp2, isHttp2Server, upgradeHttp2Stream } from './http2-upgrade.js';
 import type { Http2Attachment, Http2UpgradeHost, Http2WebSocketHost } from './http2-upgrade.js';
 import { createTlsServer } from './tls-server.js';
@@ -98,6 +98,7 @@ export interface WebSocketServerEvents {
 }
 
 type ServerState = 'open' | 'closing' | 'closed';
+type UpgradeCallback = (socket: ServerConnection, request: IncomingMessage) => void;
 /**
  * Handshake timers by socket. A side table rather than a property: adding and deleting a
  * property on the socket would leave every upgraded socket in slow, larger dictionary mode.
@@ -200,12 +201,22 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
 
   /**
    * Complete (or refuse) an upgrade. `cb` runs with the new connection right after the 101 is
-   * written, before any frame is parsed. Never throws; refusals are answered and the socket closed.
+   * written, before any frame is parsed: within this call unless `verifyClient` answers
+   * asynchronously (as `ws`). Never throws; refusals are answered and the socket closed.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (socket: ServerConnection, request: IncomingMessage) => void): void {
-    socket.on('error', destroyThis);
-    startHandshakeTimer(socket, this.#options.handshakeTimeout ?? DEFAULTS.handshakeTimeout);
-    this.#upgrade(req, socket, head, cb).catch((err: unknown) => this.#reportError(err));
+    try {
+      if (this.#state !== 'open') return this.#finish(req, socket, head, refusal(503, 'Server is closing'), cb, false);
+      const outcome = negotiateNow(req, isSecure(socket), this.#options);
+      // Without an asynchronous verifyClient the whole handshake runs now: no promise, no timer.
+      if (!(outcome instanceof Promise)) return this.#finish(req, socket, head, outcome, cb, false);
+      // verifyClient is still deciding: the socket needs an error listener and a deadline meanwhile.
+      socket.on('error', destroyThis);
+      startHandshakeTimer(socket, this.#options.handshakeTimeout ?? DEFAULTS.handshakeTimeout);
+      outcome.then((o) => this.#finishLater(req, socket, head, o, cb)).catch((err: unknown) => this.#reportError(err));
+    } catch (err) {
+      this.#reportError(err);
+    }
   }
 
   /** Does this server handle `req` (the `path` option)? */
@@ -258,15 +269,23 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.emit('close');
   }
 
-  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (s: ServerConnection, r: IncomingMessage) => void): Promise<void> {
-    let outcome: HandshakeRefusal | Awaited<ReturnType<typeof negotiate>> =
-      this.#state !== 'open' ? refusal(503, 'Server is closing') : await negotiate(req, isSecure(socket), this.#options);
+  /** The end of an asynchronous verifyClient: the server may have started closing meanwhile. */
+  #finishLater(req: IncomingMessage, socket: Duplex, head: Buffer, outcome: HandshakeOutcome, cb: UpgradeCallback): void {
     // close() may have run while an async verifyClient was pending: it already sent 1001 to every
     // client and may have reported 0 clients, so this handshake must not complete.
     if (this.#state !== 'open' && !isRefusal(outcome)) {
       outcome.codec?.close();
       outcome = refusal(503, 'Server is closing');
     }
+    this.#finish(req, socket, head, outcome, cb, true);
+  }
+
+  /**
+   * Answers the handshake: a refusal, or the 101 and the new connection. `guarded`: the socket
+   * already has the handshake's error listener (an asynchronous verifyClient ran); otherwise one is
+   * added only where user code runs before the connection's own listeners exist.
+   */
+  #finish(req: IncomingMessage, socket: Duplex, head: Buffer, outcome: HandshakeOutcome, cb: UpgradeCallback, guarded: boolean): void {
     if (socket.destroyed) {
       // Timed out or gone while verifyClient ran: the negotiated codec has no connection to close it.
       if (!isRefusal(outcome)) outcome.codec?.close();
@@ -274,14 +293,28 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     }
     clearHandshakeTimer(socket);
     if (isRefusal(outcome)) {
+      if (!guarded) socket.on('error', destroyThis);
       if (this.#trace.enabled) this.#trace(`refused ${outcome.status} ${outcome.reason} ${req.url ?? ''} from ${req.socket.remoteAddress ?? '?'}`);
       this.emit('refused', outcome, req);
       return writeRefusal(socket, outcome);
     }
-    const headers = acceptHeaders(outcome.key, outcome.protocol, outcome.extensions);
-    this.emit('headers', headers, req);
-    socket.write(`${headers.join('\r\n')}\r\n\r\n`);
-    socket.off('error', destroyThis);
+    if (this.listenerCount('headers') > 0) {
+      if (!guarded) socket.on('error', destroyThis);
+      guarded = true;
+      const headers = acceptHeaders(outcome.key, outcome.protocol, outcome.extensions);
+      try {
+        this.emit('headers', headers, req);
+      } catch (err) {
+        // No 101 went out and no connection will own the socket: close it, then report.
+        outcome.codec?.close();
+        socket.destroy();
+        throw err;
+      }
+      socket.write(`${headers.join('\r\n')}\r\n\r\n`);
+    } else {
+      socket.write(acceptResponse(outcome.key, outcome.protocol, outcome.extensions));
+    }
+    if (guarded) socket.off('error', destroyThis);
     this.#adopt(socket, head, outcome, req, cb);
   }
 
@@ -337,12 +370,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       socket.on('error', destroyThis);
       return writeRefusal(socket, refusal(400, 'Unknown path'));
     }
-    this.handleUpgrade(req, socket, head, (ws, request) => this.#emitConnection(ws, request));
+    this.handleUpgrade(req, socket, head, this.#emitConnection);
   };
 
-  #emitConnection(ws: ServerConnection, req: IncomingMessage): void {
+  #emitConnection = (ws: ServerConnection, req: IncomingMessage): void => {
     this.emit('connection', ws, req);
-  }
+  };
 
   /** `port` + `tls`: an HTTP/2 secure server that also speaks HTTP/1.1 (see tls-server.ts). */
   #listenTls(port: number, host: string | undefined, tls: SecureServerOptions): Http2WebSocketHost {

@@ -35,8 +35,11 @@ export class Admission<Identity> {
     this.#options = options;
   }
 
-  /** The `verifyClient` hook. Never throws; an unexpected hook failure is a reported 500. */
-  async verify(req: IncomingMessage): Promise<Verdict> {
+  /**
+   * The `verifyClient` hook. Never throws; an unexpected hook failure is a reported 500. Without
+   * `authenticate` the answer is synchronous, so the handshake completes without a promise.
+   */
+  verify(req: IncomingMessage): Verdict | Promise<Verdict> {
     const options = this.#options;
     if (!options.accepting()) return this.#refuse(503, 'Server shutting down');
     // Count handshakes in progress too, or a burst could overshoot the limit during `authenticate`.
@@ -44,13 +47,17 @@ export class Admission<Identity> {
       return this.#refuse(503, 'Too many connections', { 'retry-after': '5' });
     }
     if (options.authenticate === undefined) return this.#admit(req, undefined);
+    return this.#authenticate(req, options.authenticate);
+  }
+
+  async #authenticate(req: IncomingMessage, authenticate: (request: AuthRequest) => Identity | Promise<Identity>): Promise<Verdict> {
     this.#verifying += 1;
     try {
-      const identity = await options.authenticate(authRequest(req));
+      const identity = await authenticate(authRequest(req));
       return this.#admit(req, identity);
     } catch (err) {
       if (isAuthenticationError(err)) return this.#refuse(err.status, err.message);
-      options.report(err);
+      this.#options.report(err);
       return this.#refuse(500, 'Internal Server Error');
     } finally {
       this.#verifying -= 1;

@@ -137,7 +137,7 @@ export const SERVER_DEFAULTS = Object.freeze({
  */
 export function lowLevelOptions<C, Identity, Data extends object>(
   options: ServerOptions<C, Identity, Data>,
-  verify: (req: IncomingMessage) => Promise<Verdict>,
+  verify: (req: IncomingMessage) => Verdict | Promise<Verdict>,
 ): WebSocketServerOptions {
   return {
     ...(options.port !== undefined ? { port: options.port } : {}),

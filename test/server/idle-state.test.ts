@@ -4,10 +4,13 @@
  * write callback, now one slot for the process, never attaches to another connection's write.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from '../../server/socket/websocket-server.js';
 import type { ServerConnection } from '../../server/socket/server-connection.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { listen, stopAll } from '../helpers/servers.js';
+import { listen, stopAll, track } from '../helpers/servers.js';
 
 afterEach(stopAll);
 
@@ -45,5 +48,24 @@ describe('idle connection state', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(sentB).toBe(true);
     expect(calls).toEqual([]);
+  });
+
+  it('clears a socket timeout the http server set, and sets none on a socket that had none', async () => {
+    const { req, client } = (await pairs(1))[0]!;
+    expect(req.socket.timeout).toBeUndefined();
+    client.destroy();
+    const server = createServer();
+    server.timeout = 5_000;
+    const wss = track(new WebSocketServer({ server }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const connected = new Promise<IncomingMessage>((resolve) => wss.once('connection', (_ws, r) => resolve(r)));
+      const attached = await RawClient.connect((server.address() as AddressInfo).port);
+      expect((await connected).socket.timeout).toBe(0);
+      attached.destroy();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -157,6 +157,18 @@ describe('what admission keeps', () => {
     expect(admission.take(req)).toBeUndefined();
   });
 
+  it('answers synchronously without authenticate (the handshake needs no promise), with a promise with it', async () => {
+    const open = new Admission<string>({ maxConnections: 1, connections: () => 0, accepting: () => true, report: () => {} });
+    const first = fakeRequest();
+    expect(open.verify(first.req)).toBe(true);
+    // The admitted request counts towards maxConnections until it is taken.
+    expect(open.verify(fakeRequest().req)).toEqual({ status: 503, reason: 'Too many connections', headers: { 'retry-after': '5' } });
+    expect(open.take(first.req)).toBeUndefined();
+    const pending = gate().verify(fakeRequest().req);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toBe(true);
+  });
+
   it('a handshake that fails after the check is forgotten when its socket closes', async () => {
     const admission = gate();
     const { req, socket } = fakeRequest();
