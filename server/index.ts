@@ -45,7 +45,7 @@ export type { ServerStats } from './typed/server-stats.js';
 export { metricsHandler } from './typed/metrics-handler.js';
 export { ServerMetrics, DURATION_BUCKETS } from './typed/metrics.js';
 export type { MetricsSnapshot } from './typed/metrics.js';
-export { Collected, Counter, Histogram, Registry } from './typed/prometheus.js';
+export { Collected, Counter, CounterSeries, Histogram, Registry } from './typed/prometheus.js';
 export type { Family, Labels } from './typed/prometheus.js';
 // Session resume (docs/typed-server.md "Session resume"): options, stats, the session store seam.
 export { RESUME_DEFAULTS } from './typed/session/resume-options.js';

@@ -14,6 +14,7 @@
 import type { Codec } from '../../src/codec.js';
 import type { DeflateTotals } from '../socket/deflate-negotiator.js';
 import { Collected, Counter, Histogram, Registry } from './prometheus.js';
+import type { CounterSeries } from './prometheus.js';
 
 /** Upper bounds (seconds) of the request-duration histogram: 1 ms to 10 s. */
 export const DURATION_BUCKETS = Object.freeze([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
@@ -51,6 +52,10 @@ export class ServerMetrics {
   #snapshot: MetricsSnapshot | undefined;
   /** Bytes of the message being decoded: attributed to its kind once the codec knows it. */
   #pendingBytes = 0;
+  // Messages and bytes series per envelope kind: counted per message, so a Map lookup and two
+  // adds, not two label keys built per call (docs/performance.md). As many kinds as the counters.
+  readonly #sentByKind = new Map<string, [messages: CounterSeries, bytes: CounterSeries]>();
+  readonly #receivedByKind = new Map<string, [messages: CounterSeries, bytes: CounterSeries]>();
 
   constructor() {
     const read = (f: (s: MetricsSnapshot) => number) => (): [undefined, number][] => (this.#snapshot ? [[undefined, f(this.#snapshot)]] : []);
@@ -77,15 +82,19 @@ export class ServerMetrics {
 
   /** The codec decoded the message just received: it was of envelope type `kind`. */
   decoded(kind: string): void {
-    this.messagesReceived.inc({ kind });
-    this.bytesReceived.inc({ kind }, this.#pendingBytes);
+    let pair = this.#receivedByKind.get(kind);
+    if (pair === undefined) this.#receivedByKind.set(kind, (pair = [this.messagesReceived.series({ kind }), this.bytesReceived.series({ kind })]));
+    pair[0].value += 1;
+    pair[1].value += this.#pendingBytes;
     this.#pendingBytes = 0;
   }
 
   /** `count` copies of a `kind` message of `bytes` were written. */
   sent(kind: string, bytes: number, count = 1): void {
-    this.messagesSent.inc({ kind }, count);
-    this.bytesSent.inc({ kind }, bytes * count);
+    let pair = this.#sentByKind.get(kind);
+    if (pair === undefined) this.#sentByKind.set(kind, (pair = [this.messagesSent.series({ kind }), this.bytesSent.series({ kind })]));
+    pair[0].value += count;
+    pair[1].value += bytes * count;
   }
 
   /** The text exposition, gauges read from `snapshot`. */

@@ -10,7 +10,7 @@ import type { PeerHost } from './peer-host.js';
 import type { PeerLife, PeerSocket } from './peer-lifecycle.js';
 import { prepared } from './prepared-message.js';
 import { byteLength } from './server-stats.js';
-import { entryBytes, sharedFrame } from './session/log-entry.js';
+import { sharedFrame } from './session/log-entry.js';
 import type { LogEntry } from './session/log-entry.js';
 import type { ServerSession } from './session/server-session.js';
 import { sessionBroadcast } from './session/shared-broadcast.js';
@@ -141,7 +141,7 @@ export class PeerWriter {
     const socket = this.#options.socket()!;
     if (entry.kind === 'direct') socket.send(entry.data);
     else socket.sendFrame(sharedFrame(entry));
-    this.#options.host.stats.sent(entryBytes(entry));
+    this.#options.host.stats.sent(entry.bytes);
   }
 
   /** Backpressure before a write: a volatile message to a peer that is behind is dropped (and counted). */

@@ -17,6 +17,7 @@ function escapeLabel(value: string): string {
 }
 
 function labelText(labels: Labels | undefined, extra?: string): string {
+  if (labels === undefined && extra === undefined) return ''; // the unlabelled series, on hot paths
   const parts = labels === undefined ? [] : Object.keys(labels).map((k) => `${k}="${escapeLabel(String(labels[k]))}"`);
   if (extra !== undefined) parts.push(extra);
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
@@ -37,10 +38,25 @@ export interface Family {
   lines(): string[];
 }
 
+/**
+ * One series of a {@link Counter}. A hot path that counts under the same labels again and again
+ * keeps this (see {@link Counter.series}) so each count is an add, not a label key built per call.
+ */
+export class CounterSeries {
+  value = 0;
+
+  constructor(readonly labels: Labels | undefined) {}
+
+  /** Adds `by` (default 1). */
+  inc(by = 1): void {
+    this.value += by;
+  }
+}
+
 /** A counter (only goes up), one series per distinct label set. */
 export class Counter implements Family {
   readonly type = 'counter';
-  readonly #series = new Map<string, { labels: Labels | undefined; value: number }>();
+  readonly #series = new Map<string, CounterSeries>();
 
   constructor(
     readonly name: string,
@@ -49,10 +65,15 @@ export class Counter implements Family {
 
   /** Adds `by` (default 1) to the series of `labels`. */
   inc(labels?: Labels, by = 1): void {
+    this.series(labels).value += by;
+  }
+
+  /** The series of `labels`, made (at 0) on first use: keep it to count without a lookup. */
+  series(labels?: Labels): CounterSeries {
     const key = labelText(labels);
-    const series = this.#series.get(key);
-    if (series === undefined) this.#series.set(key, { labels, value: by });
-    else series.value += by;
+    let series = this.#series.get(key);
+    if (series === undefined) this.#series.set(key, (series = new CounterSeries(labels)));
+    return series;
   }
 
   /** The value of one series (0 when never incremented). */

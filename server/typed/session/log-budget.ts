@@ -10,6 +10,13 @@ import type { LogEntry } from './log-entry.js';
 /** What an entry costs beyond its bytes: the entry objects and the log's slot (V8, 64-bit). */
 export const ENTRY_OVERHEAD_BYTES = 96;
 
+/**
+ * What a broadcast copy costs beyond the shared body: the entry overhead plus its own head
+ * `Buffer` (a view object and its ~20 pooled bytes of frame header and `{"seq":N,`), measured
+ * at ~230-250 B per logged broadcast by bench/resume-cost.mjs (docs/performance.md).
+ */
+export const SHARED_ENTRY_OVERHEAD_BYTES = ENTRY_OVERHEAD_BYTES + 112;
+
 /** A log the budget can drop. */
 export interface BudgetMember {
   /** Bytes the member's log holds as it would re-send them (what makes it "the largest"). */
@@ -52,7 +59,7 @@ export class LogBudget {
   hold(entry: LogEntry): void {
     if (entry.kind === 'direct') this.#total += entry.bytes + ENTRY_OVERHEAD_BYTES;
     else {
-      this.#total += ENTRY_OVERHEAD_BYTES;
+      this.#total += SHARED_ENTRY_OVERHEAD_BYTES;
       if (entry.body.refs++ === 0) this.#total += entry.body.bytes;
     }
   }
@@ -61,7 +68,7 @@ export class LogBudget {
   release(entry: LogEntry): void {
     if (entry.kind === 'direct') this.#total -= entry.bytes + ENTRY_OVERHEAD_BYTES;
     else {
-      this.#total -= ENTRY_OVERHEAD_BYTES;
+      this.#total -= SHARED_ENTRY_OVERHEAD_BYTES;
       if (--entry.body.refs === 0) this.#total -= entry.body.bytes;
     }
   }

@@ -1,9 +1,9 @@
 /**
  * What a session's outbound log keeps per envelope, to re-send it after a resume. An envelope sent
  * to one peer is kept as it went out (its seq inside). A broadcast is encoded once for all its
- * recipients, but every recipient numbers it with its own seq: its entry keeps only that seq (and
- * the ack it carried) and a reference to the one shared body, and the seq is spliced in when the
- * frame is written — `{` + `"seq":N,` + the body after its `{` — so a room of 10,000 costs 10,000
+ * recipients, but every recipient numbers it with its own seq: its entry keeps that seq, one small
+ * buffer made at delivery (frame header + `{"seq":N,` and any ack it carried) and a reference to
+ * the one shared body, written as `[head, the body after its {]` — so a room of 10,000 costs 10,000
  * small entries and one body, never 10,000 copies. A binary envelope (docs/protocol.md §5) gets
  * its 5-byte header rebuilt for the longer JSON; the rest of its bytes are shared too.
  */
@@ -25,6 +25,8 @@ export class SharedBody {
   refs = 0;
   /** The bytes after the JSON's opening brace (for binary: after header and brace), shared by every frame. */
   readonly tail: Uint8Array;
+  /** A binary envelope's JSON length (docs/protocol.md §5), before any spliced field; 0 for text. */
+  readonly jsonBytes: number;
 
   constructor(data: string | Uint8Array) {
     this.data = data;
@@ -36,6 +38,7 @@ export class SharedBody {
     if (bytes[brace] !== OPEN_BRACE) throw new TypeError('a shared body must be a JSON object envelope');
     this.bytes = bytes.byteLength;
     this.tail = bytes.subarray(brace + 1);
+    this.jsonBytes = this.binary ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1) : 0;
   }
 }
 
@@ -46,65 +49,99 @@ export interface DirectEntry {
   readonly bytes: number;
 }
 
-/** One recipient's copy of a broadcast: its seq (and piggybacked ack) plus the shared body. */
+/**
+ * One recipient's copy of a broadcast: its seq, the one small buffer made for it (frame header +
+ * binary header + `{"seq":N,` and any piggybacked `"ack":M,`), and the shared body. Built once at
+ * delivery by {@link sharedEntry}; every write and re-send of it reuses `head`.
+ */
 export interface SharedEntry {
   readonly kind: 'shared';
-  readonly body: SharedBody;
   readonly seq: number;
-  readonly ack: number | undefined;
+  readonly head: Buffer;
+  readonly body: SharedBody;
+  /** Bytes of the envelope as (re-)sent, frame header excluded. */
+  readonly bytes: number;
 }
 
 /** One entry of a server session's outbound log. */
 export type LogEntry = DirectEntry | SharedEntry;
 
-/** The fields spliced after the opening brace: `"seq":N,` or `"seq":N,"ack":M,`. */
-function splice(seq: number, ack: number | undefined): string {
-  return ack === undefined ? `"seq":${seq},` : `"seq":${seq},"ack":${ack},`;
+const QUOTE = 0x22;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const ZERO = 0x30;
+const SEQ_KEY = [QUOTE, 0x73, 0x65, 0x71, QUOTE, COLON]; // "seq":
+const ACK_KEY = [QUOTE, 0x61, 0x63, 0x6b, QUOTE, COLON]; // "ack":
+
+/** Decimal digits of a non-negative safe integer (seqs and acks are). */
+function digits(n: number): number {
+  let count = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    count += 1;
+  }
+  return count;
+}
+
+/** Writes `key` + the decimal digits of `n` + `,` at `offset`; returns the offset after it. */
+function writeField(target: Buffer, offset: number, key: readonly number[], n: number): number {
+  for (let i = 0; i < key.length; i++) target[offset++] = key[i]!;
+  const end = offset + digits(n);
+  for (let i = end - 1; i >= offset; i--) {
+    target[i] = ZERO + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  target[end] = COMMA;
+  return end + 1;
+}
+
+/**
+ * The entry of `body` numbered `seq` (carrying `ack` when one was owed). The spliced fields'
+ * length is known from the digit counts, so the frame header (whose size depends on the total
+ * length) and the fields are written straight into one buffer: no string, no second buffer.
+ */
+export function sharedEntry(body: SharedBody, seq: number, ack: number | undefined): SharedEntry {
+  // `{` is already counted in body.bytes: the fields add `"seq":N,` and maybe `"ack":M,`.
+  const fieldBytes = SEQ_KEY.length + digits(seq) + 1 + (ack === undefined ? 0 : ACK_KEY.length + digits(ack) + 1);
+  const bytes = body.bytes + fieldBytes;
+  // RFC 6455 §5.2: the minimal number of bytes encodes the length (7, 7+16 or 7+64 bits).
+  const lengthBytes = bytes < 126 ? 0 : bytes < 0x1_0000 ? 2 : 8;
+  const envelopeHead = (body.binary ? BINARY_HEADER_BYTES : 0) + 1 + fieldBytes;
+  const head = Buffer.allocUnsafe(2 + lengthBytes + envelopeHead);
+  head[0] = 0x80 | (body.binary ? Opcodes.Binary : Opcodes.Text); // FIN; a server never masks
+  if (lengthBytes === 0) head[1] = bytes;
+  else if (lengthBytes === 2) {
+    head[1] = 126;
+    head.writeUInt16BE(bytes, 2);
+  } else {
+    head[1] = 127;
+    head.writeUInt32BE(Math.floor(bytes / 0x1_0000_0000), 2);
+    head.writeUInt32BE(bytes >>> 0, 6);
+  }
+  let offset = 2 + lengthBytes;
+  if (body.binary) {
+    // docs/protocol.md §5: the JSON grew by the spliced fields; the attachments are unchanged.
+    head[offset] = BINARY_FRAME_VERSION;
+    head.writeUInt32BE(body.jsonBytes + fieldBytes, offset + 1);
+    offset += BINARY_HEADER_BYTES;
+  }
+  head[offset++] = OPEN_BRACE;
+  offset = writeField(head, offset, SEQ_KEY, seq);
+  if (ack !== undefined) writeField(head, offset, ACK_KEY, ack);
+  return { kind: 'shared', seq, head, body, bytes };
 }
 
 /** Bytes the entry occupies on the wire when (re-)sent, frame header excluded. */
 export function entryBytes(entry: LogEntry): number {
-  if (entry.kind === 'direct') return entry.bytes;
-  return entry.body.bytes + splice(entry.seq, entry.ack).length;
+  return entry.bytes;
 }
 
 /**
- * The complete unmasked frame of an entry as chunks (RFC 6455 §5.2, FIN set, a server never
- * masks): `[frame header + binary header + "{" + spliced fields, shared tail]`. Only the first
- * chunk is allocated per recipient.
+ * The complete unmasked frame of a shared entry as chunks: `[its head, the shared tail]`, for
+ * one writev. Nothing is allocated but the two-element list.
  */
 export function sharedFrame(entry: SharedEntry): readonly Uint8Array[] {
-  const fields = `{${splice(entry.seq, entry.ack)}`;
-  const envelopeHead = (entry.body.binary ? BINARY_HEADER_BYTES : 0) + fields.length;
-  const payloadLength = envelopeHead + entry.body.tail.byteLength;
-  // RFC 6455 §5.2: the minimal number of bytes encodes the length (7, 7+16 or 7+64 bits).
-  const lengthBytes = payloadLength < 126 ? 0 : payloadLength < 0x1_0000 ? 2 : 8;
-  const head = Buffer.allocUnsafe(2 + lengthBytes + envelopeHead);
-  head[0] = 0x80 | (entry.body.binary ? Opcodes.Binary : Opcodes.Text);
-  if (lengthBytes === 0) head[1] = payloadLength;
-  else if (lengthBytes === 2) {
-    head[1] = 126;
-    head.writeUInt16BE(payloadLength, 2);
-  } else {
-    head[1] = 127;
-    head.writeUInt32BE(Math.floor(payloadLength / 0x1_0000_0000), 2);
-    head.writeUInt32BE(payloadLength >>> 0, 6);
-  }
-  writeEnvelopeHead(head, 2 + lengthBytes, entry.body, fields);
-  return [head, entry.body.tail];
-}
-
-/** Writes the binary header (when binary) and `fields` at `offset`. */
-function writeEnvelopeHead(target: Buffer, offset: number, body: SharedBody, fields: string): void {
-  if (body.binary) {
-    // docs/protocol.md §5: the JSON grew by the spliced fields; the attachments are unchanged.
-    const data = body.data as Uint8Array;
-    const jsonLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(1);
-    target[offset] = BINARY_FRAME_VERSION;
-    target.writeUInt32BE(jsonLength + fields.length - 1, offset + 1);
-    offset += BINARY_HEADER_BYTES;
-  }
-  target.write(fields, offset, 'latin1'); // ASCII only: braces, quotes, digits
+  return [entry.head, entry.body.tail];
 }
 
 /**
@@ -114,11 +151,10 @@ function writeEnvelopeHead(target: Buffer, offset: number, body: SharedBody, fie
  */
 export function entryData(entry: LogEntry): string | Uint8Array {
   if (entry.kind === 'direct') return entry.data;
-  const { body } = entry;
-  const fields = `{${splice(entry.seq, entry.ack)}`;
-  if (!body.binary) return fields + (body.data as string).slice(1);
-  const head = Buffer.allocUnsafe(BINARY_HEADER_BYTES + fields.length);
-  writeEnvelopeHead(head, 0, body, fields);
-  const envelope = Buffer.concat([head, body.tail]);
+  const { head, body } = entry;
+  // The head minus its frame header: what the envelope has before the shared tail.
+  const envelopeHead = head.subarray(head.byteLength - (entry.bytes - body.tail.byteLength));
+  if (!body.binary) return envelopeHead.toString('latin1') + (body.data as string).slice(1);
+  const envelope = Buffer.concat([envelopeHead, body.tail]);
   return new Uint8Array(envelope.buffer, envelope.byteOffset, envelope.byteLength);
 }

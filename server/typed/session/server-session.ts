@@ -10,7 +10,7 @@ import type { InboundVerdict } from '../../../src/session/inbound-sequence.js';
 import type { ReplayPlan } from '../../../src/session/outbound-log.js';
 import { SessionChannel } from '../../../src/session/session-channel.js';
 import type { BudgetMember, LogBudget } from './log-budget.js';
-import { entryBytes } from './log-entry.js';
+import { sharedEntry } from './log-entry.js';
 import type { LogEntry, SharedBody, SharedEntry } from './log-entry.js';
 import type { SessionPositions } from './session-store.js';
 
@@ -35,6 +35,7 @@ export class ServerSession implements BudgetMember {
   readonly #channel: SessionChannel<LogEntry>;
   readonly #options: ServerSessionOptions;
   #overflowReported = false;
+  readonly #stamp: { type: 'event'; seq: number; ack?: number | undefined } = { type: 'event', seq: 0, ack: undefined };
 
   constructor(options: ServerSessionOptions) {
     this.sid = options.sid;
@@ -97,9 +98,11 @@ export class ServerSession implements BudgetMember {
 
   /** Numbers this session's copy of a broadcast and keeps it; write the returned entry. */
   logShared(body: SharedBody): SharedEntry {
-    const stamp = { type: 'event' } as SequencedEnvelope;
-    this.#channel.stamp(stamp);
-    const entry: SharedEntry = { kind: 'shared', body, seq: stamp.seq!, ack: stamp.ack };
+    // One reused stamp, not an envelope per delivery: stamp() only writes its seq and owed ack.
+    const stamp = this.#stamp;
+    stamp.ack = undefined;
+    this.#channel.stamp(stamp as SequencedEnvelope);
+    const entry = sharedEntry(body, stamp.seq, stamp.ack);
     this.#keep(entry);
     return entry;
   }
@@ -131,7 +134,7 @@ export class ServerSession implements BudgetMember {
     const budget = this.#options.budget;
     // An overflowed log keeps nothing (its seqs still advance): nothing to count.
     if (!log.overflowed) budget.hold(entry);
-    this.#channel.record(entry, entryBytes(entry));
+    this.#channel.record(entry, entry.bytes);
     if (log.overflowed) this.#reportOverflow();
     else budget.enforce();
   }

@@ -123,6 +123,27 @@ describe('server.metrics() (Prometheus text exposition)', () => {
     expect(text).toContain('tandem_sessions_expired_total{reason="we\\"ird\\\\name\\n"} 1\n');
     expect(parse(text).get('tandem_sessions_expired_total')!.metrics[0]!.labels!.reason).toBe('we"ird\\name\n');
   });
+
+  it('counts per kind through cached series: the same totals as a fresh label set per call', () => {
+    const metrics = new ServerMetrics();
+    for (let i = 0; i < 3; i++) metrics.sent('event', 10, 2);
+    metrics.sent('response', 7);
+    metrics.received(5);
+    metrics.decoded('request');
+    metrics.received(4);
+    metrics.decoded('request');
+    // a series kept by a hot path is the one inc() with equal labels adds to
+    metrics.messagesSent.series({ kind: 'event' }).inc(4);
+    metrics.messagesSent.inc({ kind: 'event' });
+    const text = metrics.render({ connections: 0, peers: [], rooms: 0, pendingHandlers: 0, dropped: 0, deflate: undefined });
+    expect(text).toContain('tandem_messages_sent_total{kind="event"} 11\n');
+    expect(text).toContain('tandem_messages_sent_total{kind="response"} 1\n');
+    expect(text).toContain('tandem_sent_bytes_total{kind="event"} 60\n');
+    expect(text).toContain('tandem_sent_bytes_total{kind="response"} 7\n');
+    expect(text).toContain('tandem_messages_received_total{kind="request"} 2\n');
+    expect(text).toContain('tandem_received_bytes_total{kind="request"} 9\n');
+    expect(metrics.messagesSent.get({ kind: 'event' })).toBe(11);
+  });
 });
 
 describe('metricsHandler', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SharedBody, entryBytes, entryData, sharedFrame } from '../../../../server/typed/session/log-entry.js';
+import { SharedBody, entryBytes, entryData, sharedEntry, sharedFrame } from '../../../../server/typed/session/log-entry.js';
 import type { SharedEntry } from '../../../../server/typed/session/log-entry.js';
 import { jsonCodec } from '../../../../src/codec.js';
 import { eventEnvelope } from '../../../../src/envelope.js';
@@ -7,7 +7,7 @@ import { Opcodes } from '../../../../src/rfc6455/constants.js';
 import { concat, serverFrame } from '../../../helpers/frames.js';
 
 function shared(body: SharedBody, seq: number, ack?: number): SharedEntry {
-  return { kind: 'shared', body, seq, ack };
+  return sharedEntry(body, seq, ack);
 }
 
 describe('log entries of broadcasts: the seq spliced in, the body shared', () => {
@@ -62,6 +62,28 @@ describe('log entries of broadcasts: the seq spliced in, the body shared', () =>
       // Buffer.equals: a deep toEqual over 64 KiB of elements takes a second
       expect(Buffer.from(concat(sharedFrame(entry))).equals(Buffer.from(serverFrame(Opcodes.Text, expected)))).toBe(true);
       expect(sharedFrame(entry)[0]!.byteLength).toBe(2 + (payloadLength < 126 ? 0 : payloadLength < 65_536 ? 2 : 8) + 9);
+    }
+  });
+
+  it('writes seq and ack digits exactly at every digit-count boundary, text and binary', () => {
+    const text = new SharedBody('{"v":1,"type":"event","name":"n"}');
+    const binary = new SharedBody(jsonCodec.encode(eventEnvelope('b', new Uint8Array([7]))) as Uint8Array);
+    const numbers = [0, 1, 9, 10, 99, 100, 12_345, 999_999, 1_000_000, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER];
+    for (const seq of numbers) {
+      for (const ack of [undefined, 0, 9, 10, seq]) {
+        const fields = ack === undefined ? `"seq":${seq},` : `"seq":${seq},"ack":${ack},`;
+        const expectedText = `{${fields}${(text.data as string).slice(1)}`;
+        const t = sharedEntry(text, seq, ack);
+        expect(entryData(t)).toBe(expectedText);
+        expect(t.bytes).toBe(expectedText.length);
+        expect(concat(sharedFrame(t))).toEqual(serverFrame(Opcodes.Text, expectedText));
+        const json = `{${fields}"v":1,"type":"event","name":"b","payload":{"$bin":0},"bin":[1]}`;
+        const expectedBinary = concat([new Uint8Array([1, 0, 0, 0, json.length]), Buffer.from(json), new Uint8Array([7])]);
+        const b = sharedEntry(binary, seq, ack);
+        expect(entryData(b)).toEqual(expectedBinary);
+        expect(b.bytes).toBe(expectedBinary.byteLength);
+        expect(concat(sharedFrame(b))).toEqual(serverFrame(Opcodes.Binary, expectedBinary));
+      }
     }
   });
 

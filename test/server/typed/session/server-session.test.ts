@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ENTRY_OVERHEAD_BYTES, LogBudget } from '../../../../server/typed/session/log-budget.js';
+import { ENTRY_OVERHEAD_BYTES, LogBudget, SHARED_ENTRY_OVERHEAD_BYTES } from '../../../../server/typed/session/log-budget.js';
 import { SharedBody, entryData } from '../../../../server/typed/session/log-entry.js';
 import type { LogEntry } from '../../../../server/typed/session/log-entry.js';
 import { ServerSession } from '../../../../server/typed/session/server-session.js';
@@ -59,10 +59,10 @@ describe('ServerSession: one numbering for direct sends and shared broadcasts', 
     expect(s.accept(1)).toBe('deliver');
     expect(s.accept(1)).toBe('duplicate');
     const entry = s.logShared(new SharedBody(BODY));
-    expect(entry.ack).toBe(1);
+    expect(entryData(entry)).toBe(`{"seq":1,"ack":1,${BODY.slice(1)}`);
     vi.advanceTimersByTime(ACK_DEFAULTS.delay);
     expect(acks).toEqual([]); // settled by the ride
-    expect(s.logShared(new SharedBody(BODY)).ack).toBeUndefined();
+    expect(entryData(s.logShared(new SharedBody(BODY)))).toBe(`{"seq":2,${BODY.slice(1)}`);
   });
 
   it('the client’s acks trim the log; an ack beyond what was sent is refused', () => {
@@ -105,7 +105,7 @@ describe('LogBudget: memory held by all logs, a broadcast body counted once', ()
     const sessions = Array.from({ length: 10_000 }, (_, i) => session(budget, [], undefined, [], `s${i}`));
     for (const s of sessions) s.logShared(body);
     expect(body.refs).toBe(10_000);
-    expect(budget.total).toBe(B + 10_000 * ENTRY_OVERHEAD_BYTES);
+    expect(budget.total).toBe(B + 10_000 * SHARED_ENTRY_OVERHEAD_BYTES);
     for (const s of sessions) s.acknowledged(1);
     expect(body.refs).toBe(0);
     expect(budget.total).toBe(0);
@@ -117,7 +117,7 @@ describe('LogBudget: memory held by all logs, a broadcast body counted once', ()
     sendDirect(s, eventEnvelope('a', 'x')); // {"v":1,"type":"event","name":"a","payload":"x","seq":1}
     expect(budget.total).toBe(55 + ENTRY_OVERHEAD_BYTES);
     s.logShared(new SharedBody(BODY));
-    expect(budget.total).toBe(55 + B + 2 * ENTRY_OVERHEAD_BYTES);
+    expect(budget.total).toBe(55 + B + ENTRY_OVERHEAD_BYTES + SHARED_ENTRY_OVERHEAD_BYTES);
     s.end();
     expect(budget.total).toBe(0);
     expect(budget.members).toBe(0);
@@ -125,7 +125,7 @@ describe('LogBudget: memory held by all logs, a broadcast body counted once', ()
 
   it('past the cap the largest log is dropped (its session overflows), the others keep theirs', () => {
     const overflowed: string[] = [];
-    const budget = new LogBudget(4 * (B + ENTRY_OVERHEAD_BYTES));
+    const budget = new LogBudget(4 * (B + SHARED_ENTRY_OVERHEAD_BYTES));
     const small = session(budget, overflowed, undefined, [], 'small');
     const large = session(budget, overflowed, undefined, [], 'large');
     const shared = new SharedBody(BODY);
@@ -137,6 +137,6 @@ describe('LogBudget: memory held by all logs, a broadcast body counted once', ()
     expect(overflowed).toEqual(['large']);
     expect(large.loggedEntries).toBe(0);
     expect(small.loggedEntries).toBe(1);
-    expect(budget.total).toBe(B + ENTRY_OVERHEAD_BYTES);
+    expect(budget.total).toBe(B + SHARED_ENTRY_OVERHEAD_BYTES);
   });
 });
