@@ -8,7 +8,9 @@ import type { HeldMessage, PeerSocket } from './peer-lifecycle.js';
 import type { PeerFacade, PeerInternals, PeerSessionHolder } from './peer-internals.js';
 import type { LogEntry } from './session/log-entry.js';
 import type { ServerSession } from './session/server-session.js';
-import type { SessionEndReason } from './session/session-store.js';
+import type { ForeignClaim } from './session/session-manager.js';
+import type { CaughtUpBroadcast, SessionEndReason } from './session/session-store.js';
+import { tagBroadcast } from './broadcast-ids.js';
 import { welcomeEnvelope } from '../../src/envelope.js';
 import type { ResumeFailure, WelcomeEnvelope } from '../../src/envelope.js';
 import { CloseCodes } from '../../src/close-codes.js';
@@ -22,6 +24,46 @@ export function startSession<P extends PeerFacade>(inside: PeerInternals<P>, rea
   inside.conversation.useSession(session);
   sessions.adopt(session, holderOf(inside));
   return welcomeEnvelope(session.sid, { resumed: false, ack: 0, reason });
+}
+
+/**
+ * The hello resumed a session another node held (docs/cluster.md "Resume across nodes"): this
+ * peer carries it from now on. The welcome says `resumed: true`, the envelopes the old node logged
+ * after the client's ack are re-sent as they were, the session's data and rooms are restored
+ * (`'connection'` tells the application: the session is new to this node), then what its rooms
+ * got while no node held it is delivered as new envelopes, before any live broadcast.
+ */
+export function adoptSession<P extends PeerFacade>(inside: PeerInternals<P>, claim: Extract<ForeignClaim, { kind: 'adopt' }>, onOpen: () => void): void {
+  const sessions = inside.host.sessions!;
+  const { record, catchUp, seen } = claim.adopted;
+  const { session, replay } = sessions.restore(claim, (seq) => inside.writer.ack(seq));
+  const writer = inside.writer;
+  writer.session = session;
+  inside.conversation.useSession(session);
+  const peer = inside.peer;
+  if (typeof record.data === 'object' && record.data !== null && typeof peer.data === 'object' && peer.data !== null) Object.assign(peer.data, record.data);
+  sessions.adopt(session, holderOf(inside), peer.id);
+  writer.send(welcomeEnvelope(session.sid, { resumed: true, ack: session.positions.received }), false);
+  writer.replay(replay);
+  writer.hold();
+  for (const room of record.rooms) inside.host.rooms.join(peer.id, room);
+  if (record.rooms.length > 0) sessions.update(session, { rooms: [...peer.rooms] });
+  onOpen();
+  const caught = new Set(seen);
+  const deliver = (list: readonly CaughtUpBroadcast[]): void => {
+    for (const { id, message } of list) {
+      if (caught.has(id)) continue;
+      caught.add(id);
+      tagBroadcast(message, id);
+      writer.catchUp(message);
+    }
+  };
+  deliver(catchUp);
+  claim.adopted
+    .topUp()
+    .then(deliver, (err: unknown) => inside.report(err, 'session store'))
+    .finally(() => writer.release(caught))
+    .catch((err: unknown) => inside.report(err, 'session store'));
 }
 
 /** What the session registry sees of the peer. */
@@ -42,6 +84,7 @@ function holderOf<P extends PeerFacade>(inside: PeerInternals<P>): PeerSessionHo
       return inside.life.kind !== 'suspended';
     },
     endSession: (reason) => sessionEnded(inside, reason),
+    persisted: (seq) => inside.writer.persisted(seq),
   };
 }
 

@@ -1,0 +1,81 @@
+// Resume across nodes: a node is killed (SIGKILL) during a steady room broadcast while every
+// client emits a steady stream of its own; the killed node's clients reconnect to the others and
+// resume their sessions — nothing lost, duplicated or reordered in either direction, counted. And
+// when Redis lost its data (restarted empty), a session that must move says so: `resumed: false`
+// with reason `restart`, never a silent gap.
+import { afterEach, describe, expect, it } from 'vitest';
+import { RedisServer } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/adapter-conformance.js';
+import { connectRoaming, startNode, stopCluster, tally, type RoamingClient } from './cluster-harness.js';
+
+afterEach(async () => {
+  await stopCluster();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Each sender's items in `got` arrive in increasing order. */
+function inOrder(got: readonly string[], senders: readonly string[]): boolean {
+  return senders.every((from) => {
+    const order = got.filter((t) => t.startsWith(`${from}:`)).map((t) => Number(t.split(':')[1]));
+    return order.every((n, i) => i === 0 || n > order[i - 1]!);
+  });
+}
+
+/** `client` emits `count` notes, one every `every` ms (queued and re-sent across a move). */
+async function emitNotes(client: RoamingClient, count: number, every: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    client.client.emit('note', { i });
+    await sleep(every);
+  }
+}
+
+describe('resume across nodes', () => {
+  it('kill -9 of a node: its clients resume on the others with nothing lost, duplicated or reordered, both ways', async () => {
+    const redis = await RedisServer.start();
+    try {
+      const nodes = await Promise.all([0, 1, 2].map(() => startNode(redis.url, 'move')));
+      const watcher = await connectRoaming(nodes, 0, 'watcher', ['watch']);
+      const roamers: RoamingClient[] = [];
+      for (let i = 0; i < 9; i++) roamers.push(await connectRoaming(nodes, i % 3, `r${i}`, ['lobby']));
+      await eventually(async () => expect(((await watcher.client.request('members', { room: 'lobby' })) as string[]).length).toBe(9));
+
+      const COUNT = 400;
+      const NOTES = 120;
+      const senders = ['n0', 'n1'];
+      const streams = [0, 1].map((node) => roamers[node]!.client.request('burst', { room: 'lobby', count: COUNT, from: `n${node}`, every: 5 }, { timeout: 30_000 }));
+      const notes = roamers.map((r) => emitNotes(r, NOTES, 10));
+      await sleep(700);
+      await nodes[2]!.kill();
+      await Promise.all([...streams, ...notes]);
+
+      await eventually(() => {
+        for (const r of roamers) expect(r.ticks.length).toBeGreaterThanOrEqual(2 * COUNT);
+        expect(watcher.noted.length).toBeGreaterThanOrEqual(9 * NOTES);
+      }, 30_000).catch(() => undefined);
+      if (process.env.DEBUG_MOVE) {
+        const fs = await import('node:fs');
+        const missing = (got: string[], from: string[], n: number) => from.flatMap((f) => Array.from({ length: n }, (_, i) => `${f}:${i}`)).filter((k) => !got.includes(k));
+        const dups = (got: string[]) => got.filter((t, k) => got.indexOf(t) !== k);
+        for (const [i, r] of roamers.entries()) fs.appendFileSync('/tmp/x/move.log', `${i} ${JSON.stringify(r.reopens)} missing=${missing(r.ticks, senders, COUNT)} dups=${dups(r.ticks)}\n`);
+        fs.appendFileSync('/tmp/x/move.log', `watcher missing=${missing(watcher.noted, roamers.map((_, i) => `r${i}`), NOTES)} dups=${dups(watcher.noted)}\n`);
+      }
+      await sleep(300); // a late duplicate would show now
+      for (const r of roamers) {
+        expect(tally(r.ticks, senders, COUNT)).toEqual({ lost: 0, duplicated: 0, foreign: 0 });
+        expect(inOrder(r.ticks, senders)).toBe(true);
+      }
+      const names = roamers.map((_, i) => `r${i}`);
+      expect(tally(watcher.noted, names, NOTES)).toEqual({ lost: 0, duplicated: 0, foreign: 0 });
+      expect(inOrder(watcher.noted, names)).toBe(true);
+      // The killed node's clients moved and resumed; the others never dropped.
+      roamers.forEach((r, i) => {
+        if (i % 3 === 2) expect(r.reopens).toEqual([{ resumed: true, reason: undefined }]);
+        else expect(r.reopens).toEqual([]);
+      });
+      for (const node of nodes.slice(0, 2)) expect(node.stderr()).not.toContain('UNHANDLED');
+    } finally {
+      await redis.stop();
+    }
+  }, 60_000);
+});
