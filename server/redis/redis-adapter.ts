@@ -109,6 +109,7 @@ export class RedisAdapter implements Adapter {
               keys: this.#keys,
               nodeId: this.nodeId,
               roomPosition: (room) => this.#positions.get(room),
+              published: () => this.#publisher.settled(),
               report,
             });
     this.#timer = setInterval(() => void this.#membership.heartbeat(), options.heartbeatInterval);

@@ -33,6 +33,8 @@ export interface RedisSessionStoreOptions {
   readonly nodeId: string;
   /** The last log position of `room` this node handled (see RedisAdapter). */
   roomPosition(room: string): { readonly epoch: string; readonly offset: string } | undefined;
+  /** Resolves once this node's broadcasts published so far are in Redis (or failed). */
+  published(): Promise<void>;
   report(error: RedisAdapterError): void;
 }
 
@@ -126,7 +128,7 @@ export class RedisSessionStore implements SessionStore {
 
   adopt(sid: string, ack: number): Promise<Adoption> {
     const { client, keys, nodeId } = this.#o;
-    return adoptSession({ client, binary: this.#binary, keys, nodeId, ttl: this.#context.window, maxEntries: this.#context.maxBuffered ?? 10_000 }, sid, ack);
+    return adoptSession({ client, binary: this.#binary, keys, nodeId, published: this.#o.published, ttl: this.#context.window, maxEntries: this.#context.maxBuffered ?? 10_000 }, sid, ack);
   }
 
   async close(): Promise<void> {

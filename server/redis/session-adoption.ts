@@ -28,6 +28,8 @@ export interface AdoptionContext {
   readonly ttl: number;
   /** Most envelopes to re-send plus broadcasts to catch up on; more refuses (`overflow`). */
   readonly maxEntries: number;
+  /** Resolves once this node's own broadcasts published so far are in the logs. */
+  readonly published: () => Promise<void>;
 }
 
 interface StreamEntry {
@@ -138,6 +140,9 @@ class RoomCatchUp {
 
   /** What the rooms got since the last read (after the session's rooms were joined on this node). */
   async more(): Promise<CaughtUpBroadcast[]> {
+    // This node's broadcasts published before the rooms were joined here reached no member
+    // live: they must be in the logs before they are read.
+    await this.#context.published();
     const found: Array<CaughtUpBroadcast & { readonly at: string }> = [];
     for (const [room, last] of this.#last) await this.#read(room, last === '0-0' ? '-' : `(${last}`, undefined, found);
     return ordered(found);

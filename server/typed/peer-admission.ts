@@ -56,8 +56,12 @@ function welcome<P extends PeerFacade>(inside: PeerInternals<P>, hello: HelloEnv
   const answer = (claim: ForeignClaim): void => {
     if (inside.life === waiting) decided(claim.kind === 'adopt' ? { kind: 'adopt', claim } : { kind: 'open', resume: { reason: claim.reason } });
   };
-  sessions.claimForeign(hello, inside.identity).then(answer, (err: unknown) => {
-    inside.report(err, 'session store');
-    answer({ kind: 'refuse', reason: 'unknown' });
-  });
+  sessions
+    .claimForeign(hello, inside.identity)
+    .then(answer, (err: unknown) => {
+      inside.report(err, 'session store');
+      answer({ kind: 'refuse', reason: 'unknown' });
+    })
+    // Listeners are guarded, so this is a last resort: never an unhandled rejection.
+    .catch((err: unknown) => inside.report(err, 'session store'));
 }

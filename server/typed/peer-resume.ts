@@ -16,6 +16,9 @@ import type { ResumeFailure, WelcomeEnvelope } from '../../src/envelope.js';
 import { CloseCodes } from '../../src/close-codes.js';
 import { callListener } from '../../src/call-listener.js';
 
+/** How long live broadcasts are checked against what an adopted session caught up on, in ms. */
+const CAUGHT_FILTER = 10_000;
+
 /** A new session for the peer (docs/protocol.md §10.1); returns its welcome. */
 export function startSession<P extends PeerFacade>(inside: PeerInternals<P>, reason: ResumeFailure | undefined): WelcomeEnvelope {
   const sessions = inside.host.sessions!;
@@ -62,7 +65,11 @@ export function adoptSession<P extends PeerFacade>(inside: PeerInternals<P>, cla
   claim.adopted
     .topUp()
     .then(deliver, (err: unknown) => inside.report(err, 'session store'))
-    .finally(() => writer.release(caught))
+    .finally(() => {
+      writer.release(caught);
+      // Pub/sub lags the logs by far less: after this, no live copy of a caught-up one comes.
+      inside.host.scheduler.setTimeout(() => writer.forgetCaught(), CAUGHT_FILTER);
+    })
     .catch((err: unknown) => inside.report(err, 'session store'));
 }
 

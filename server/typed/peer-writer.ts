@@ -73,6 +73,8 @@ export class PeerWriter {
    * before they go to the socket (write-ahead): whatever the client got, another node can re-send
    * or knows it sent, even if this process is killed the next moment. See {@link persisted}.
    */
+  /** Ids of the broadcasts an adopted session caught up on (see {@link release}). */
+  #caught: ReadonlySet<string> | undefined;
   #unwritten: Array<{ readonly seq: number; readonly entry: LogEntry; readonly kind: string | undefined }> = [];
 
   constructor(options: PeerWriterOptions) {
@@ -94,6 +96,11 @@ export class PeerWriter {
   /** Write (or log) a broadcast: its shared frame; false when neither. */
   deliver(message: BroadcastMessage): boolean {
     if (this.#held !== undefined && this.#options.mode() === 'open') return (this.#held.push(message), true);
+    // A live copy of a broadcast the catch-up already delivered (pub/sub lags the logs): once only.
+    if (this.#caught !== undefined) {
+      const id = broadcastIdOf(message);
+      if (id !== undefined && this.#caught.has(id)) return true;
+    }
     return this.#deliver(message);
   }
 
@@ -110,14 +117,23 @@ export class PeerWriter {
     return this.#deliver(message);
   }
 
-  /** Deliver what was held, but not the broadcasts the session already has (`seen` ids). */
+  /**
+   * Deliver what was held, but not the broadcasts the session already has (`seen` ids); live
+   * copies of those are dropped until {@link forgetCaught}.
+   */
   release(seen: ReadonlySet<string>): void {
     const held = this.#held ?? [];
     this.#held = undefined;
+    this.#caught = seen;
     for (const message of held) {
       const id = broadcastIdOf(message);
       if (id === undefined || !seen.has(id)) this.#deliver(message);
     }
+  }
+
+  /** Live copies of caught-up broadcasts can no longer arrive: stop checking. */
+  forgetCaught(): void {
+    this.#caught = undefined;
   }
 
   #deliver(message: BroadcastMessage): boolean {

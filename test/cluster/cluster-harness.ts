@@ -118,6 +118,8 @@ export async function connect(node: ClusterNode, name: string, rooms: string[] =
 export interface RoamingClient extends RecordingClient {
   /** Every `open` after the first: did the session resume? */
   readonly reopens: Array<{ resumed: boolean; reason?: string | undefined }>;
+  /** When each of those opens happened (Date.now()). */
+  readonly reopenedAt: number[];
   /** `noted` echoes seen (watchers): `${from}:${i}`. */
   readonly noted: string[];
 }
@@ -135,10 +137,13 @@ export async function connectRoaming(nodes: readonly ClusterNode[], home: number
     auth: () => ({ name, rooms }),
   });
   clients.add(client);
+  // Attempts at the dead node fail (ECONNREFUSED) until the url function moves on: expected.
+  client.lifecycle.on('error', () => undefined);
   const ticks: string[] = [];
   const directs: number[] = [];
   const noted: string[] = [];
   const reopens: Array<{ resumed: boolean; reason?: string | undefined }> = [];
+  const reopenedAt: number[] = [];
   client.on('tick', (t: { from: string; i: number }) => void ticks.push(`${t.from}:${t.i}`));
   client.on('direct', (d: { n: number }) => void directs.push(d.n));
   client.on('noted', (t: { from: string; i: number }) => void noted.push(`${t.from}:${t.i}`));
@@ -146,9 +151,12 @@ export async function connectRoaming(nodes: readonly ClusterNode[], home: number
     client.lifecycle.once('open', () => resolve());
     client.lifecycle.once('close', (info) => reject(new Error(`closed ${info.code} ${info.reason}`)));
   });
-  client.lifecycle.on('open', (info) => void reopens.push({ resumed: info.resumed, reason: info.reason }));
+  client.lifecycle.on('open', (info) => {
+    reopens.push({ resumed: info.resumed, reason: info.reason });
+    reopenedAt.push(Date.now());
+  });
   const { id } = (await client.request('whoami', undefined)) as { id: string };
-  return { client, ticks, directs, id, reopens, noted };
+  return { client, ticks, directs, id, reopens, reopenedAt, noted };
 }
 
 /** Lost and duplicated among `got`, against every `${from}:${i}` for i < count per sender. */
