@@ -1,6 +1,7 @@
 // Resume across nodes: a node is killed (SIGKILL) during a steady room broadcast while every
 // client emits a steady stream of its own; the killed node's clients reconnect to the others and
-// resume their sessions — nothing lost, duplicated or reordered in either direction, counted. And
+// resume their sessions — server → client nothing lost, duplicated or reordered; client → server
+// nothing lost or reordered (a repeat of the note in flight at the kill is bounded), counted. And
 // when Redis lost its data (restarted empty), a session that must move says so: `resumed: false`
 // with reason `restart`, never a silent gap.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,11 +45,11 @@ describe('resume across nodes', () => {
       const NOTES = 120;
       const senders = ['n0', 'n1'];
       const streams = [0, 1].map((node) => roamers[node]!.client.request('burst', { room: 'lobby', count: COUNT, from: `n${node}`, every: 5 }, { timeout: 30_000 }));
-      const notes = roamers.map((r) => emitNotes(r, NOTES, 10));
+      const emitting = roamers.map((r) => emitNotes(r, NOTES, 10));
       await sleep(700);
       const killedAt = Date.now();
       await nodes[2]!.kill();
-      await Promise.all([...streams, ...notes]);
+      await Promise.all([...streams, ...emitting]);
 
       await eventually(() => {
         for (const r of roamers) expect(r.ticks.length).toBeGreaterThanOrEqual(2 * COUNT);
@@ -59,9 +60,16 @@ describe('resume across nodes', () => {
         expect(tally(r.ticks, senders, COUNT)).toEqual({ lost: 0, duplicated: 0, foreign: 0 });
         expect(inOrder(r.ticks, senders)).toBe(true);
       }
+      // Client → server: every note handled, in order. Across a kill -9 this direction is
+      // at-least-once for side effects (docs/cluster.md): a note the dead node handled in its last
+      // event-loop turn, before its receipt reached Redis, is handled again by the new node — at
+      // most one per moved client here (one note per 10 ms each). Never lost, never reordered.
       const names = roamers.map((_, i) => `r${i}`);
-      expect(tally(watcher.noted, names, NOTES)).toEqual({ lost: 0, duplicated: 0, foreign: 0 });
-      expect(inOrder(watcher.noted, names)).toBe(true);
+      const notes = tally(watcher.noted, names, NOTES);
+      expect({ lost: notes.lost, foreign: notes.foreign }).toEqual({ lost: 0, foreign: 0 });
+      expect(notes.duplicated).toBeLessThanOrEqual(3);
+      expect(inOrder([...new Set(watcher.noted)], names)).toBe(true);
+      for (const [i, r] of roamers.entries()) if (i % 3 !== 2) expect(tally(watcher.noted, [`r${i}`], NOTES).duplicated).toBe(0);
       // The killed node's clients moved and resumed; the others never dropped.
       roamers.forEach((r, i) => {
         if (i % 3 === 2) expect(r.reopens).toEqual([{ resumed: true, reason: undefined }]);
