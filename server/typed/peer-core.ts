@@ -15,7 +15,7 @@ import type { PeerHost } from './peer-host.js';
 import type { PeerFacade, PeerInternals, PeerSessionHolder } from './peer-internals.js';
 import { MAX_HELD_MESSAGES, disposeLife, listen } from './peer-lifecycle.js';
 import type { PeerLife, PeerSocket, PeerState } from './peer-lifecycle.js';
-import { adoptSession, resumeFrom, startSession, suspend } from './peer-resume.js';
+import { adoptFrom, resumeFrom, sharedLogging, startSession, suspend } from './peer-resume.js';
 import { PeerWriter, writeModeOf } from './peer-writer.js';
 import { Conversation } from '../../src/conversation.js';
 import { welcomeEnvelope } from '../../src/envelope.js';
@@ -69,14 +69,8 @@ export class PeerCore<P extends PeerFacade> {
     this.#host = host;
     this.#identity = options.identity;
     const peer = options.peer;
-    this.#writer = new PeerWriter({
-      host,
-      mode: () => this.#mode(),
-      socket: () => this.#socket(),
-      buffered: () => peer.bufferedAmount,
-      checkSlow: () => this.#checkSlow(),
-      ...(host.sessions?.shared === true ? { logged: (session, seq, data, id) => host.sessions!.logged(session, seq, data, id) } : {}),
-    });
+    const writing = { host, mode: () => this.#mode(), socket: () => this.#socket(), buffered: () => peer.bufferedAmount, checkSlow: () => this.#checkSlow() };
+    this.#writer = new PeerWriter({ ...writing, ...sharedLogging(host.sessions) });
     this.#conversation = new Conversation<P>({
       side: 'server',
       context: options.peer,
@@ -255,7 +249,7 @@ export class PeerCore<P extends PeerFacade> {
         return resumeFrom(holder.inside as unknown as PeerInternals<P>, this.#inside, session, replay);
       }
       case 'adopt':
-        return this.#adopt(outcome.claim);
+        return adoptFrom(this.#inside, outcome.claim);
       case 'refuse':
         return this.close(outcome.code, outcome.reason);
       default:
@@ -273,16 +267,6 @@ export class PeerCore<P extends PeerFacade> {
     const welcome = resume === undefined ? welcomeEnvelope() : startSession(this.#inside, resume.reason);
     this.#writer.send(welcome, false);
     this.#host.opened(this.#options.peer);
-    if (life.kind === 'admitting') for (const [data, bytes] of life.held) this.#onMessage(data, bytes);
-  }
-
-  /** The hello resumed another node's session (peer-resume.ts): open, then the messages held meanwhile. */
-  #adopt(claim: Extract<HelloOutcome, { kind: 'adopt' }>['claim']): void {
-    const life = this.#life;
-    if (life.kind !== 'handshake' && life.kind !== 'admitting') return;
-    this.#transition({ kind: 'open', socket: life.socket, liveness: this.#track() });
-    this.#conversation.ready();
-    adoptSession(this.#inside, claim, () => this.#host.opened(this.#options.peer));
     if (life.kind === 'admitting') for (const [data, bytes] of life.held) this.#onMessage(data, bytes);
   }
 

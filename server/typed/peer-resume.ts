@@ -8,7 +8,8 @@ import type { HeldMessage, PeerSocket } from './peer-lifecycle.js';
 import type { PeerFacade, PeerInternals, PeerSessionHolder } from './peer-internals.js';
 import type { LogEntry } from './session/log-entry.js';
 import type { ServerSession } from './session/server-session.js';
-import type { ForeignClaim } from './session/session-manager.js';
+import type { ForeignClaim, SessionManager } from './session/session-manager.js';
+import type { PeerWriterOptions } from './peer-writer.js';
 import type { CaughtUpBroadcast, SessionEndReason } from './session/session-store.js';
 import { tagBroadcast } from './broadcast-ids.js';
 import { welcomeEnvelope } from '../../src/envelope.js';
@@ -29,6 +30,21 @@ export function startSession<P extends PeerFacade>(inside: PeerInternals<P>, rea
   return welcomeEnvelope(session.sid, { resumed: false, ack: 0, reason });
 }
 
+/** With a store shared between nodes, the writer hands it every numbered envelope (write-ahead). */
+export function sharedLogging(sessions: SessionManager<PeerSessionHolder> | undefined): Pick<PeerWriterOptions, 'logged'> {
+  return sessions?.shared === true ? { logged: (session, seq, data, id) => sessions.logged(session, seq, data, id) } : {};
+}
+
+/** The hello resumed another node's session: open, carry it (see {@link adoptSession}), then the messages held meanwhile. */
+export function adoptFrom<P extends PeerFacade>(inside: PeerInternals<P>, claim: Extract<ForeignClaim, { kind: 'adopt' }>): void {
+  const life = inside.life;
+  if (life.kind !== 'handshake' && life.kind !== 'admitting') return;
+  inside.transition({ kind: 'open', socket: life.socket, liveness: inside.track() });
+  inside.conversation.ready();
+  adoptSession(inside, claim, () => inside.host.opened(inside.peer));
+  if (life.kind === 'admitting') for (const [data, bytes] of life.held) inside.receive(data, bytes);
+}
+
 /**
  * The hello resumed a session another node held (docs/cluster.md "Resume across nodes"): this
  * peer carries it from now on. The welcome says `resumed: true`, the envelopes the old node logged
@@ -36,7 +52,7 @@ export function startSession<P extends PeerFacade>(inside: PeerInternals<P>, rea
  * (`'connection'` tells the application: the session is new to this node), then what its rooms
  * got while no node held it is delivered as new envelopes, before any live broadcast.
  */
-export function adoptSession<P extends PeerFacade>(inside: PeerInternals<P>, claim: Extract<ForeignClaim, { kind: 'adopt' }>, onOpen: () => void): void {
+function adoptSession<P extends PeerFacade>(inside: PeerInternals<P>, claim: Extract<ForeignClaim, { kind: 'adopt' }>, onOpen: () => void): void {
   const sessions = inside.host.sessions!;
   const { record, catchUp, seen } = claim.adopted;
   const { session, replay } = sessions.restore(claim, (seq) => inside.writer.ack(seq));
