@@ -50,6 +50,9 @@ export interface RedisAdapterStats extends AdapterStats {
   /** Dead nodes this node removed, and their peers. */
   readonly nodesReaped: number;
   readonly peersReaped: number;
+  /** Resumable sessions this node keeps in Redis (its session store), and writes of them that failed. */
+  readonly sessions: number;
+  readonly sessionWriteFailures: number;
 }
 
 /** The Redis {@link Adapter}; build it with `redisAdapter(options)`. */
@@ -80,6 +83,8 @@ export class RedisAdapter implements Adapter {
   readonly #positions = new Map<string, { readonly epoch: string; readonly offset: string }>();
   /** The session store for this adapter (docs/cluster.md "Resume across nodes"); none without room logs. */
   readonly sessionStore: SessionStoreFactory | undefined;
+  /** The store the server built from {@link sessionStore}, for stats. */
+  #store: RedisSessionStore | undefined;
 
   constructor(host: AdapterHost, options: ResolvedRedisOptions) {
     this.#host = host;
@@ -104,14 +109,14 @@ export class RedisAdapter implements Adapter {
       history === false
         ? undefined
         : (context) =>
-            new RedisSessionStore(context, {
+            (this.#store = new RedisSessionStore(context, {
               client: commands,
               keys: this.#keys,
               nodeId: this.nodeId,
               roomPosition: (room) => this.#positions.get(room),
               published: () => this.#publisher.settled(),
               report,
-            });
+            }));
     this.#timer = setInterval(() => void this.#membership.heartbeat(), options.heartbeatInterval);
     this.#timer.unref();
     this.#connections.start();
@@ -213,6 +218,8 @@ export class RedisAdapter implements Adapter {
       resyncs: m.resyncs,
       nodesReaped: m.nodesReaped,
       peersReaped: m.peersReaped,
+      sessions: this.#store?.size ?? 0,
+      sessionWriteFailures: this.#store?.writeFailures ?? 0,
     };
   }
 
