@@ -219,13 +219,15 @@ export class RedisSessionStore implements SessionStore {
     try {
       result = await runScript(client, SESSION_WRITE, [keys.session(sid), keys.sessionLog(sid)], [nodeId, JSON.stringify(control), ...entries]);
     } catch (err) {
-      return this.#failed(err);
-    } finally {
       clearTimeout(timer);
       release?.();
+      return this.#failed(err);
     }
+    clearTimeout(timer);
     this.#failing = false;
+    // Another node owns the session now: nothing of this write reaches the client from here.
     if (result === 0) return this.#moved(sid);
+    release?.();
     if (result === -1 && this.#owned.get(sid) === owned) {
       // Redis lost the record (a restart without persistence): written again in full, marked so
       // that no other node resumes it from a log that lost its beginning.
