@@ -42,7 +42,9 @@ for (const port of [base, base + 1]) {
   const node = spawn(process.execPath, [new URL('./server.mjs', import.meta.url).pathname], { stdio: 'inherit', env: { ...process.env, PORT: String(port), REDIS_URL: url } });
   children.push(node);
 }
-console.log(`two nodes: http://localhost:${base} and http://localhost:${base + 1} — same room on both, one chat`);
+const nodes = `?nodes=${base},${base + 1}`;
+console.log(`two nodes: http://localhost:${base}/${nodes} and http://localhost:${base + 1}/${nodes} — same room on both, one chat`);
+console.log(`kill one node (kill -9 <pid>: ${children.slice(-2).map((c) => c.pid).join(', ')}): its tab moves to the other and resumes, no line lost`);
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {

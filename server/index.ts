@@ -53,6 +53,9 @@ export type { ResumeOptions } from './typed/session/resume-options.js';
 export type { SessionStats } from './typed/session/resume-stats.js';
 export { MemorySessionStore, memorySessionStore } from './typed/session/memory-session-store.js';
 export type {
+  AdoptedSession,
+  Adoption,
+  CaughtUpBroadcast,
   SessionChange,
   SessionEndReason,
   SessionLookup,

@@ -23,6 +23,17 @@ window.demo = session; // for the end-to-end tests and for poking around in devt
 
 const wsUrl = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat`;
 
+// `?nodes=8080,8081` (printed by `npm run start:cluster`): after a failed attempt the client tries
+// the next node, so killing this tab's node moves it to another, where its session resumes.
+const nodePorts = (new URLSearchParams(location.search).get('nodes') ?? '').split(',').filter((port) => /^\d+$/.test(port));
+let attempts = 0;
+const nodeUrl = () => {
+  if (nodePorts.length === 0) return wsUrl();
+  const own = nodePorts.indexOf(location.port);
+  const port = nodePorts[((own < 0 ? 0 : own) + attempts++) % nodePorts.length];
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:${port}/chat`;
+};
+
 // ——— connection state, with the reconnect countdown ———
 function showState(state, retryAt) {
   clearInterval(session.countdown);
@@ -102,7 +113,7 @@ function connect(name, room) {
   session.name = name;
   enterRoom(room);
   // `auth` is read before every attempt, so a reconnect lands in the room we are in now.
-  const client = Tandem.createClient(wsUrl(), { auth: () => ({ name: session.name, room: session.room }) });
+  const client = Tandem.createClient(nodePorts.length > 0 ? nodeUrl : wsUrl(), { auth: () => ({ name: session.name, room: session.room }) });
   session.client = client;
   client.lifecycle.on('state', (state) => showState(state));
   client.lifecycle.on('close', (info) => {

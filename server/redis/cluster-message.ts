@@ -39,6 +39,8 @@ export interface ClusterMessage {
   /** Rooms to join or leave (room changes). */
   readonly rooms: readonly string[];
   readonly positions: readonly LogPosition[];
+  /** The broadcast's cluster-wide id (a resumed session is not re-sent one it has). */
+  readonly id: string | undefined;
 }
 
 interface Header {
@@ -50,6 +52,7 @@ interface Header {
   xr?: string[];
   xp?: PeerId[];
   m?: string[];
+  i?: string;
 }
 
 const POSITIONS_AT = 0;
@@ -64,9 +67,10 @@ export function encodeClusterMessage(
   kind: MessageKind,
   origin: string,
   target: BroadcastTarget,
-  options: { volatile?: boolean; text?: boolean; body?: Uint8Array; rooms?: readonly string[] } = {},
+  options: { volatile?: boolean; text?: boolean; body?: Uint8Array; rooms?: readonly string[]; id?: string } = {},
 ): Buffer {
   const header: Header = { n: origin };
+  if (options.id !== undefined) header.i = options.id;
   if (options.text) header.t = 1;
   if (options.volatile) header.v = 1;
   if (target.rooms.size > 0) header.r = [...target.rooms];
@@ -115,6 +119,7 @@ export function decodeClusterMessage(bytes: Buffer): ClusterMessage {
     body: bytes.subarray(at + headerLength),
     rooms: header.m ?? [],
     positions,
+    id: header.i,
   };
 }
 
@@ -128,6 +133,7 @@ function readLength(bytes: Buffer, at: number): number {
 function parseHeader(bytes: Buffer): Header {
   const header = parseJson(bytes) as Partial<Header> | null;
   if (typeof header !== 'object' || header === null || typeof header.n !== 'string') throw invalid('header without an origin node');
+  if (header.i !== undefined && typeof header.i !== 'string') throw invalid('header field i is not a string');
   for (const field of ['r', 'p', 'xr', 'xp', 'm'] as const) {
     const list = header[field];
     if (list !== undefined && !(Array.isArray(list) && list.every((item) => typeof item === 'string'))) {

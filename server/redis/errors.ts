@@ -15,6 +15,8 @@ export const RedisErrorCodes = {
   PublishFailed: 'ERR_REDIS_PUBLISH_FAILED',
   /** Writing membership to Redis failed; it is written again in full once Redis answers. */
   MembershipFailed: 'ERR_REDIS_MEMBERSHIP',
+  /** Writing a session to Redis failed: it can resume on this node, not on another until written again. */
+  SessionWriteFailed: 'ERR_REDIS_SESSION',
   /** A message on the cluster channel that this node cannot read (another version, garbage). */
   InvalidClusterMessage: 'ERR_INVALID_CLUSTER_MESSAGE',
 } as const;

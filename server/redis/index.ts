@@ -7,6 +7,9 @@
  * const server = createServer({ port: 8080, adapter: redisAdapter({ url: 'redis://10.0.0.5:6379' }) });
  * ```
  *
+ * The adapter brings its session store (`adapter.sessionStore`), which the server uses unless
+ * `resume.store` is given: a client resumes its session on any node, also after its node died.
+ *
  * Needs `redis` (node-redis v5 or v6) installed next to `tandem`; see docs/cluster.md.
  */
 import type { AdapterFactory } from '../typed/adapter.js';
@@ -32,4 +35,5 @@ export type { AnyRedisClient, RedisAdapterOptions } from './options.js';
 export { RedisAdapterError, RedisErrorCodes } from './errors.js';
 export type { RedisErrorCode } from './errors.js';
 export { RedisKeys } from './keys.js';
+export { RedisSessionStore } from './redis-session-store.js';
 export type { LogPosition } from './cluster-message.js';

@@ -53,4 +53,19 @@ export class RedisKeys {
   roomEpoch(room: string): string {
     return `${this.prefix}:room:{${room}}:epoch`;
   }
+
+  /** HASH: a resumable session's record (identity, data, rooms, positions, owner node). */
+  session(sid: string): string {
+    return `${this.prefix}:session:{${sid}}`;
+  }
+
+  /** STREAM: the envelopes a session sent, entry id `<seq>-0`, trimmed as the client acknowledges. */
+  sessionLog(sid: string): string {
+    return `${this.prefix}:session:{${sid}}:log`;
+  }
+
+  /** STRING: why a session ended, kept for the resume window. */
+  sessionEnded(sid: string): string {
+    return `${this.prefix}:session:{${sid}}:ended`;
+  }
 }

@@ -51,6 +51,10 @@ export class Publisher {
   // data loss must never get an epoch it had before.
   readonly #epochBase = randomBytes(8).toString('hex');
   #epochs = 0;
+  /** Messages handed to publish() and messages settled (sent and answered, failed or dropped). */
+  #issued = 0;
+  #settledCount = 0;
+  readonly #waiters: Array<{ readonly until: number; readonly resolve: () => void }> = [];
   /**
    * The publish script is in Redis's cache. Loaded on every (re)connect before anything is sent:
    * an EVALSHA that fails with NOSCRIPT and is retried as EVAL would overtake nothing, but a
@@ -79,11 +83,31 @@ export class Publisher {
 
   /** Publish `frame` (after `logRooms`' logs, if any); `settle` learns the outcome. */
   publish(frame: Buffer, logRooms?: readonly string[], settle?: (error: Error | undefined) => void): void {
-    const item: Outgoing = { frame, logRooms: this.#o.history && logRooms && logRooms.length > 0 ? logRooms : undefined, settle };
+    this.#issued += 1;
+    const settled = (error: Error | undefined): void => {
+      this.#settledOne();
+      settle?.(error);
+    };
+    const item: Outgoing = { frame, logRooms: this.#o.history && logRooms && logRooms.length > 0 ? logRooms : undefined, settle: settled };
     if (this.queued === 0 && this.#canSend()) return this.#send(item);
     if (this.queued >= this.#o.maxQueued || this.#queuedBytes + frame.length > this.#o.maxQueuedBytes) return this.#drop(item);
     this.#queue.push(item);
     this.#queuedBytes += frame.length;
+  }
+
+  /**
+   * Resolves once everything published so far has settled (reached Redis, failed or was
+   * dropped): a session adopted here then reads the room logs knowing this node's own broadcasts
+   * are in them.
+   */
+  settled(): Promise<void> {
+    if (this.#settledCount >= this.#issued) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ until: this.#issued, resolve }));
+  }
+
+  #settledOne(): void {
+    this.#settledCount += 1;
+    while (this.#waiters.length > 0 && this.#waiters[0]!.until <= this.#settledCount) this.#waiters.shift()!.resolve();
   }
 
   /** The connection is (again) ready: load the script, then send what waits. */

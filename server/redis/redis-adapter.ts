@@ -7,10 +7,12 @@
  * produced; every other node decodes the audience and hands the body to its own local members,
  * framed once per node. A node ignores its own messages, so each member is reached exactly once.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { MemoryAdapter } from '../typed/adapter.js';
 import type { Adapter, AdapterHost, AdapterStats, BroadcastMessage, BroadcastTarget, PeerId } from '../typed/adapter.js';
 import { PreparedMessage, prepared } from '../typed/prepared-message.js';
+import { tagBroadcast } from '../typed/broadcast-ids.js';
+import type { SessionStoreFactory } from '../typed/session/session-store.js';
 import { decodeClusterMessage, encodeClusterMessage, MessageKinds } from './cluster-message.js';
 import type { ClusterMessage, MessageKind } from './cluster-message.js';
 import { RedisConnections } from './connections.js';
@@ -19,6 +21,7 @@ import { RedisKeys } from './keys.js';
 import { RedisMembership } from './membership.js';
 import type { ResolvedRedisOptions } from './options.js';
 import { Publisher } from './publisher.js';
+import { RedisSessionStore } from './redis-session-store.js';
 
 /** `server.stats().adapter` for the Redis adapter. */
 export interface RedisAdapterStats extends AdapterStats {
@@ -47,6 +50,9 @@ export interface RedisAdapterStats extends AdapterStats {
   /** Dead nodes this node removed, and their peers. */
   readonly nodesReaped: number;
   readonly peersReaped: number;
+  /** Resumable sessions this node keeps in Redis (its session store), and writes of them that failed. */
+  readonly sessions: number;
+  readonly sessionWriteFailures: number;
 }
 
 /** The Redis {@link Adapter}; build it with `redisAdapter(options)`. */
@@ -65,6 +71,20 @@ export class RedisAdapter implements Adapter {
   /** The SUBSCRIBE was answered (node-redis re-subscribes by itself after a reconnect). */
   #subscribed = false;
   #closing: Promise<void> | undefined;
+  /** Broadcast ids: this node's random prefix and a counter. */
+  readonly #idBase = randomBytes(6).toString('base64url');
+  #idCount = 0;
+  /**
+   * Per room with local members, the log position of the last cluster message for it that this
+   * node handled (delivered to its members, its own included): a session of this node has had
+   * every broadcast of the room up to there that was meant for it (the session store's catch-up
+   * starting point).
+   */
+  readonly #positions = new Map<string, { readonly epoch: string; readonly offset: string }>();
+  /** The session store for this adapter (docs/cluster.md "Resume across nodes"); none without room logs. */
+  readonly sessionStore: SessionStoreFactory | undefined;
+  /** The store the server built from {@link sessionStore}, for stats. */
+  #store: RedisSessionStore | undefined;
 
   constructor(host: AdapterHost, options: ResolvedRedisOptions) {
     this.#host = host;
@@ -84,6 +104,19 @@ export class RedisAdapter implements Adapter {
       local: () => this.#localView(),
       report,
     });
+    const history = options.history;
+    this.sessionStore =
+      history === false
+        ? undefined
+        : (context) =>
+            (this.#store = new RedisSessionStore(context, {
+              client: commands,
+              keys: this.#keys,
+              nodeId: this.nodeId,
+              roomPosition: (room) => this.#positions.get(room),
+              published: () => this.#publisher.settled(),
+              report,
+            }));
     this.#timer = setInterval(() => void this.#membership.heartbeat(), options.heartbeatInterval);
     this.#timer.unref();
     this.#connections.start();
@@ -136,10 +169,12 @@ export class RedisAdapter implements Adapter {
   // ——— cluster ———
 
   broadcast(message: BroadcastMessage, target: BroadcastTarget): number {
+    const id = `${this.#idBase}.${(this.#idCount++).toString(36)}`;
+    tagBroadcast(message, id);
     const reached = this.#local.broadcast(message, target);
     if (this.#closing === undefined && !this.#allLocal(target)) {
       const ready = prepared(message);
-      const frame = encodeClusterMessage(MessageKinds.Broadcast, this.nodeId, target, { volatile: ready.volatile, text: ready.text, body: ready.payload });
+      const frame = encodeClusterMessage(MessageKinds.Broadcast, this.nodeId, target, { volatile: ready.volatile, text: ready.text, body: ready.payload, id });
       this.#publisher.publish(frame, target.rooms.size > 0 ? [...target.rooms] : undefined);
     }
     return reached;
@@ -183,6 +218,8 @@ export class RedisAdapter implements Adapter {
       resyncs: m.resyncs,
       nodesReaped: m.nodesReaped,
       peersReaped: m.peersReaped,
+      sessions: this.#store?.size ?? 0,
+      sessionWriteFailures: this.#store?.writeFailures ?? 0,
     };
   }
 
@@ -240,13 +277,16 @@ export class RedisAdapter implements Adapter {
       this.#invalid += 1;
       return this.#report(err as RedisAdapterError);
     }
-    if (message.origin === this.nodeId || this.#closing !== undefined) return;
+    if (this.#closing !== undefined) return;
+    // Our own: delivered locally before it was published; only its positions are news.
+    if (message.origin === this.nodeId) return this.#handled(message);
     this.#received += 1;
     switch (message.kind) {
       case MessageKinds.Broadcast: {
         const body = message.text ? PreparedMessage.fromUtf8(message.body, message.volatile) : new PreparedMessage(message.body, message.volatile);
+        if (message.id !== undefined) tagBroadcast(body, message.id);
         this.#local.broadcast(body, message.target);
-        return;
+        return this.#handled(message);
       }
       case MessageKinds.AddRooms:
       case MessageKinds.RemoveRooms:
@@ -254,6 +294,15 @@ export class RedisAdapter implements Adapter {
           for (const room of message.rooms) (message.kind === MessageKinds.AddRooms ? this.join(peer, room) : this.leave(peer, room));
         }
         return;
+    }
+  }
+
+  /** `message` was handled here: the rooms it was logged to have a new position on this node. */
+  #handled(message: ClusterMessage): void {
+    for (const { room, epoch, offset } of message.positions) {
+      // Only rooms with members here: the map never outgrows this node's own rooms.
+      if (this.#local.membersOf(room).size > 0) this.#positions.set(room, { epoch, offset });
+      else this.#positions.delete(room);
     }
   }
 

@@ -8,6 +8,8 @@
  * asynchronous, because for a multi-process adapter they travel through the broker.
  */
 
+import type { SessionStoreFactory } from './session/session-store.js';
+
 /** A peer's id, unique per server (and, for a multi-process adapter, across the cluster). */
 export type PeerId = string;
 
@@ -93,6 +95,11 @@ export interface Adapter {
   stats?(): AdapterStats;
   /** Release what the adapter holds (connections to a broker…). */
   close(): Promise<void>;
+  /**
+   * The session store that goes with this adapter (a multi-node one: sessions resume on any node).
+   * The server uses it unless `resume.store` is given.
+   */
+  readonly sessionStore?: SessionStoreFactory | undefined;
 }
 
 /** Builds an adapter for one server; pass it as `createServer({ adapter })`. */

@@ -6,7 +6,7 @@
  */
 import { helloVerdict } from './admission.js';
 import type { PeerFacade, PeerInternals, PeerSessionHolder } from './peer-internals.js';
-import type { LocalClaim } from './session/session-manager.js';
+import type { ForeignClaim, LocalClaim } from './session/session-manager.js';
 import type { HelloEnvelope, ResumeFailure } from '../../src/envelope.js';
 
 /** What a hello led to. */
@@ -15,6 +15,8 @@ export type HelloOutcome =
   | { readonly kind: 'open'; readonly resume: { readonly reason: ResumeFailure | undefined } | undefined }
   /** It resumes a session held by a peer of this server. */
   | { readonly kind: 'resume'; readonly claim: Extract<LocalClaim<PeerSessionHolder>, { kind: 'resume' }> }
+  /** It resumes a session another node held (a store shared between nodes), taken over for this one. */
+  | { readonly kind: 'adopt'; readonly claim: Extract<ForeignClaim, { kind: 'adopt' }> }
   /** `authenticateHello` refused it: close with `code`. */
   | { readonly kind: 'refuse'; readonly code: number; readonly reason: string };
 
@@ -49,13 +51,17 @@ function welcome<P extends PeerFacade>(inside: PeerInternals<P>, hello: HelloEnv
   const claim = sessions.claim(hello, inside.identity);
   if (claim?.kind === 'resume') return decided({ kind: 'resume', claim });
   if (claim !== undefined) return decided({ kind: 'open', resume: { reason: claim.reason } });
-  // Not held here: the store says why.
+  // Not held here: another node's session to adopt (a shared store), or the store says why not.
   const waiting = inside.hold();
-  const answer = (reason: ResumeFailure): void => {
-    if (inside.life === waiting) decided({ kind: 'open', resume: { reason } });
+  const answer = (claim: ForeignClaim): void => {
+    if (inside.life === waiting) decided(claim.kind === 'adopt' ? { kind: 'adopt', claim } : { kind: 'open', resume: { reason: claim.reason } });
   };
-  sessions.explain(hello.sid).then(answer, (err: unknown) => {
-    inside.report(err, 'session store');
-    answer('unknown');
-  });
+  sessions
+    .claimForeign(hello, inside.identity)
+    .then(answer, (err: unknown) => {
+      inside.report(err, 'session store');
+      answer({ kind: 'refuse', reason: 'unknown' });
+    })
+    // Listeners are guarded, so this is a last resort: never an unhandled rejection.
+    .catch((err: unknown) => inside.report(err, 'session store'));
 }

@@ -15,7 +15,7 @@ import type { PeerHost } from './peer-host.js';
 import type { PeerFacade, PeerInternals, PeerSessionHolder } from './peer-internals.js';
 import { MAX_HELD_MESSAGES, disposeLife, listen } from './peer-lifecycle.js';
 import type { PeerLife, PeerSocket, PeerState } from './peer-lifecycle.js';
-import { resumeFrom, startSession, suspend } from './peer-resume.js';
+import { adoptFrom, resumeFrom, sharedLogging, startSession, suspend } from './peer-resume.js';
 import { PeerWriter, writeModeOf } from './peer-writer.js';
 import { Conversation } from '../../src/conversation.js';
 import { welcomeEnvelope } from '../../src/envelope.js';
@@ -69,7 +69,8 @@ export class PeerCore<P extends PeerFacade> {
     this.#host = host;
     this.#identity = options.identity;
     const peer = options.peer;
-    this.#writer = new PeerWriter({ host, mode: () => this.#mode(), socket: () => this.#socket(), buffered: () => peer.bufferedAmount, checkSlow: () => this.#checkSlow() });
+    const writing = { host, mode: () => this.#mode(), socket: () => this.#socket(), buffered: () => peer.bufferedAmount, checkSlow: () => this.#checkSlow() };
+    this.#writer = new PeerWriter({ ...writing, ...sharedLogging(host.sessions) });
     this.#conversation = new Conversation<P>({
       side: 'server',
       context: options.peer,
@@ -247,6 +248,8 @@ export class PeerCore<P extends PeerFacade> {
         // All peers of one server share the facade type P.
         return resumeFrom(holder.inside as unknown as PeerInternals<P>, this.#inside, session, replay);
       }
+      case 'adopt':
+        return adoptFrom(this.#inside, outcome.claim);
       case 'refuse':
         return this.close(outcome.code, outcome.reason);
       default:

@@ -8,11 +8,17 @@ import type { HeldMessage, PeerSocket } from './peer-lifecycle.js';
 import type { PeerFacade, PeerInternals, PeerSessionHolder } from './peer-internals.js';
 import type { LogEntry } from './session/log-entry.js';
 import type { ServerSession } from './session/server-session.js';
-import type { SessionEndReason } from './session/session-store.js';
+import type { ForeignClaim, SessionManager } from './session/session-manager.js';
+import type { PeerWriterOptions } from './peer-writer.js';
+import type { CaughtUpBroadcast, SessionEndReason } from './session/session-store.js';
+import { tagBroadcast } from './broadcast-ids.js';
 import { welcomeEnvelope } from '../../src/envelope.js';
 import type { ResumeFailure, WelcomeEnvelope } from '../../src/envelope.js';
 import { CloseCodes } from '../../src/close-codes.js';
 import { callListener } from '../../src/call-listener.js';
+
+/** How long live broadcasts are checked against what an adopted session caught up on, in ms. */
+const CAUGHT_FILTER = 10_000;
 
 /** A new session for the peer (docs/protocol.md §10.1); returns its welcome. */
 export function startSession<P extends PeerFacade>(inside: PeerInternals<P>, reason: ResumeFailure | undefined): WelcomeEnvelope {
@@ -22,6 +28,65 @@ export function startSession<P extends PeerFacade>(inside: PeerInternals<P>, rea
   inside.conversation.useSession(session);
   sessions.adopt(session, holderOf(inside));
   return welcomeEnvelope(session.sid, { resumed: false, ack: 0, reason });
+}
+
+/** With a store shared between nodes, the writer hands it every numbered envelope (write-ahead). */
+export function sharedLogging(sessions: SessionManager<PeerSessionHolder> | undefined): Pick<PeerWriterOptions, 'logged'> {
+  return sessions?.shared === true ? { logged: (session, seq, data, id) => sessions.logged(session, seq, data, id) } : {};
+}
+
+/** The hello resumed another node's session: open, carry it (see {@link adoptSession}), then the messages held meanwhile. */
+export function adoptFrom<P extends PeerFacade>(inside: PeerInternals<P>, claim: Extract<ForeignClaim, { kind: 'adopt' }>): void {
+  const life = inside.life;
+  if (life.kind !== 'handshake' && life.kind !== 'admitting') return;
+  inside.transition({ kind: 'open', socket: life.socket, liveness: inside.track() });
+  inside.conversation.ready();
+  adoptSession(inside, claim, () => inside.host.opened(inside.peer));
+  if (life.kind === 'admitting') for (const [data, bytes] of life.held) inside.receive(data, bytes);
+}
+
+/**
+ * The hello resumed a session another node held (docs/cluster.md "Resume across nodes"): this
+ * peer carries it from now on. The welcome says `resumed: true`, the envelopes the old node logged
+ * after the client's ack are re-sent as they were, the session's data and rooms are restored
+ * (`'connection'` tells the application: the session is new to this node), then what its rooms
+ * got while no node held it is delivered as new envelopes, before any live broadcast.
+ */
+function adoptSession<P extends PeerFacade>(inside: PeerInternals<P>, claim: Extract<ForeignClaim, { kind: 'adopt' }>, onOpen: () => void): void {
+  const sessions = inside.host.sessions!;
+  const { record, catchUp, seen } = claim.adopted;
+  const { session, replay } = sessions.restore(claim, (seq) => inside.writer.ack(seq));
+  const writer = inside.writer;
+  writer.session = session;
+  inside.conversation.useSession(session);
+  const peer = inside.peer;
+  if (typeof record.data === 'object' && record.data !== null && typeof peer.data === 'object' && peer.data !== null) Object.assign(peer.data, record.data);
+  sessions.adopt(session, holderOf(inside), peer.id);
+  writer.send(welcomeEnvelope(session.sid, { resumed: true, ack: session.positions.received }), false);
+  writer.replay(replay);
+  writer.hold();
+  for (const room of record.rooms) inside.host.rooms.join(peer.id, room);
+  if (record.rooms.length > 0) sessions.update(session, { rooms: [...peer.rooms] });
+  onOpen();
+  const caught = new Set(seen);
+  const deliver = (list: readonly CaughtUpBroadcast[]): void => {
+    for (const { id, message } of list) {
+      if (caught.has(id)) continue;
+      caught.add(id);
+      tagBroadcast(message, id);
+      writer.catchUp(message);
+    }
+  };
+  deliver(catchUp);
+  claim.adopted
+    .topUp()
+    .then(deliver, (err: unknown) => inside.report(err, 'session store'))
+    .finally(() => {
+      writer.release(caught);
+      // Pub/sub lags the logs by far less: after this, no live copy of a caught-up one comes.
+      inside.host.scheduler.setTimeout(() => writer.forgetCaught(), CAUGHT_FILTER);
+    })
+    .catch((err: unknown) => inside.report(err, 'session store'));
 }
 
 /** What the session registry sees of the peer. */
@@ -42,6 +107,7 @@ function holderOf<P extends PeerFacade>(inside: PeerInternals<P>): PeerSessionHo
       return inside.life.kind !== 'suspended';
     },
     endSession: (reason) => sessionEnded(inside, reason),
+    persisted: (seq) => inside.writer.persisted(seq),
   };
 }
 

@@ -10,8 +10,9 @@ import type { PeerHost } from './peer-host.js';
 import type { PeerLife, PeerSocket } from './peer-lifecycle.js';
 import { prepared } from './prepared-message.js';
 import { byteLength } from './server-stats.js';
-import { sharedFrame } from './session/log-entry.js';
-import type { LogEntry } from './session/log-entry.js';
+import { broadcastIdOf } from './broadcast-ids.js';
+import { entryBytes, entryData, sharedFrame } from './session/log-entry.js';
+import type { DirectEntry, LogEntry } from './session/log-entry.js';
 import type { ServerSession } from './session/server-session.js';
 import { sessionBroadcast } from './session/shared-broadcast.js';
 import { ackEnvelope } from '../../src/envelope.js';
@@ -56,6 +57,8 @@ export interface PeerWriterOptions {
   buffered(): number;
   /** After a write: close the peer if too much is buffered now. */
   checkSlow(): void;
+  /** A numbered envelope was logged (a store shared between nodes keeps it too). */
+  logged?(session: ServerSession, seq: number, data: () => string | Uint8Array, broadcastId: string | undefined): void;
 }
 
 /** The Peer's writes. */
@@ -63,6 +66,16 @@ export class PeerWriter {
   /** The resumable session, once the welcome gave one. */
   session: ServerSession | undefined;
   readonly #options: PeerWriterOptions;
+  /** Broadcasts held back while an adopted session catches up (see {@link hold}). */
+  #held: BroadcastMessage[] | undefined;
+  /**
+   * With a store shared between nodes, numbered envelopes waiting for the store to have them
+   * before they go to the socket (write-ahead): whatever the client got, another node can re-send
+   * or knows it sent, even if this process is killed the next moment. See {@link persisted}.
+   */
+  /** Ids of the broadcasts an adopted session caught up on (see {@link release}). */
+  #caught: ReadonlySet<string> | undefined;
+  #unwritten: Array<{ readonly seq: number; readonly entry: LogEntry; readonly kind: string | undefined }> = [];
 
   constructor(options: PeerWriterOptions) {
     this.#options = options;
@@ -82,6 +95,48 @@ export class PeerWriter {
 
   /** Write (or log) a broadcast: its shared frame; false when neither. */
   deliver(message: BroadcastMessage): boolean {
+    if (this.#held !== undefined && this.#options.mode() === 'open') return (this.#held.push(message), true);
+    // A live copy of a broadcast the catch-up already delivered (pub/sub lags the logs): once only.
+    if (this.#caught !== undefined) {
+      const id = broadcastIdOf(message);
+      if (id !== undefined && this.#caught.has(id)) return true;
+    }
+    return this.#deliver(message);
+  }
+
+  /**
+   * An adopted session catches up on what its rooms got while no node held it: live broadcasts
+   * wait until {@link release}, so that they follow what is re-delivered from the room logs.
+   */
+  hold(): void {
+    this.#held ??= [];
+  }
+
+  /** Deliver a broadcast now, ahead of those held (a catch-up from the room logs). */
+  catchUp(message: BroadcastMessage): boolean {
+    return this.#deliver(message);
+  }
+
+  /**
+   * Deliver what was held, but not the broadcasts the session already has (`seen` ids); live
+   * copies of those are dropped until {@link forgetCaught}.
+   */
+  release(seen: ReadonlySet<string>): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    this.#caught = seen;
+    for (const message of held) {
+      const id = broadcastIdOf(message);
+      if (id === undefined || !seen.has(id)) this.#deliver(message);
+    }
+  }
+
+  /** Live copies of caught-up broadcasts can no longer arrive: stop checking. */
+  forgetCaught(): void {
+    this.#caught = undefined;
+  }
+
+  #deliver(message: BroadcastMessage): boolean {
     const mode = this.#options.mode();
     const session = this.session;
     // Peers still in their hello or closing on purpose are not counted; a suspended one logs.
@@ -96,13 +151,34 @@ export class PeerWriter {
     }
     const broadcast = sessionBroadcast(message, this.#options.host.codec);
     // Another codec: this recipient numbers and encodes its own copy.
-    if (broadcast.kind === 'envelope') return this.#sendNumbered(session, { ...broadcast.envelope }, mode);
+    if (broadcast.kind === 'envelope') return this.#sendNumbered(session, { ...broadcast.envelope }, mode, broadcastIdOf(message));
     const entry = session.logShared(broadcast.body);
-    if (mode === 'open') {
+    const logged = this.#options.logged;
+    if (logged !== undefined) {
+      if (mode === 'open') this.#unwritten.push({ seq: entry.seq, entry, kind: undefined });
+      logged(session, entry.seq, () => entryData(entry), broadcastIdOf(message));
+    } else if (mode === 'open') {
       this.#writeEntry(entry);
       this.#options.checkSlow();
     }
     return true;
+  }
+
+  /** The shared store has every envelope up to `seq` (or gave up on it): they go to the socket now. */
+  persisted(seq: number): void {
+    const unwritten = this.#unwritten;
+    if (unwritten.length === 0 || unwritten[0]!.seq > seq) return;
+    const open = this.#options.mode() === 'open';
+    let i = 0;
+    for (; i < unwritten.length && unwritten[i]!.seq <= seq; i++) {
+      // Suspended meanwhile: they stay in the log, and the resume re-sends them.
+      if (!open) continue;
+      const { entry, kind } = unwritten[i]!;
+      if (kind === undefined) this.#writeEntry(entry);
+      else this.#write((entry as DirectEntry).data, kind, false);
+    }
+    this.#unwritten = i === unwritten.length ? [] : unwritten.slice(i);
+    if (open) this.#options.checkSlow();
   }
 
   /** A standalone acknowledgement (only while a connection carries the session). */
@@ -115,14 +191,22 @@ export class PeerWriter {
    * by `maxBufferedBytes`, and closing a client for catching up would defeat the resume.
    */
   replay(entries: readonly LogEntry[]): void {
+    // Whatever waited for the store is in the log: the replay writes it (once).
+    this.#unwritten = [];
     for (const entry of entries) this.#writeEntry(entry);
   }
 
-  #sendNumbered(session: ServerSession, envelope: SequencedEnvelope, mode: WriteMode): boolean {
-    session.stamp(envelope);
+  #sendNumbered(session: ServerSession, envelope: SequencedEnvelope, mode: WriteMode, broadcastId?: string): boolean {
+    const seq = session.stamp(envelope);
     const data = this.#options.host.codec.encode(envelope);
     const bytes = byteLength(data);
     session.logDirect(data, bytes);
+    const logged = this.#options.logged;
+    if (logged !== undefined) {
+      if (mode === 'open') this.#unwritten.push({ seq, entry: { kind: 'direct', data, bytes }, kind: envelope.type });
+      logged(session, seq, () => data, broadcastId);
+      return true;
+    }
     if (mode === 'log') return true;
     this.#options.socket()!.send(data);
     this.#options.host.stats.sent(bytes, 1, envelope.type);
@@ -130,10 +214,10 @@ export class PeerWriter {
     return true;
   }
 
-  #write(data: string | Uint8Array, kind: string): boolean {
+  #write(data: string | Uint8Array, kind: string, check = true): boolean {
     this.#options.socket()!.send(data);
     this.#options.host.stats.sent(byteLength(data), 1, kind);
-    this.#options.checkSlow();
+    if (check) this.#options.checkSlow();
     return true;
   }
 

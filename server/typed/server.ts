@@ -101,7 +101,10 @@ export class TandemServer<C, Identity = unknown, Data extends object = Record<st
             ...(options.heartbeat?.timeout !== undefined ? { timeout: options.heartbeat.timeout } : {}),
           });
     this.#adapter = (options.adapter ?? memoryAdapter)({ deliver: (peerId, message) => this.#deliver(peerId, message), report: (err) => this.#report(err, undefined) });
-    const resume = resumePolicy(options.resume);
+    const policy = resumePolicy(options.resume);
+    // A multi-node adapter brings the session store that lets a session resume on any node.
+    const shared = options.resume === false || options.resume?.store !== undefined ? undefined : this.#adapter.sessionStore;
+    const resume = policy === undefined || shared === undefined ? policy : { ...policy, store: shared };
     this.#sessions =
       resume === undefined ? undefined : new SessionManager({ policy: resume, scheduler: this.#scheduler, report: (err) => this.#report(err, undefined, 'session store') });
     this.#host = this.#makeHost(backpressurePolicy(options.backpressure));

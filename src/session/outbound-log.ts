@@ -133,6 +133,16 @@ export class OutboundLog<T> {
     return { ok: true, entries };
   }
 
+  /**
+   * Continue a log that another process kept (a session adopted from a shared store): the peer
+   * has everything up to `seq`, and the next {@link append} is `seq + 1`. Only on an empty log.
+   */
+  startAfter(seq: number): void {
+    if (this.#lastSeq !== 0 || this.size !== 0) throw new Error('startAfter on a log that was used');
+    this.#lastSeq = seq;
+    this.#acked = seq;
+  }
+
   /** Forgets everything kept (the session ended). */
   clear(): void {
     const entries = this.#entries;

@@ -25,18 +25,25 @@ export interface SessionChannelOptions<T = unknown> {
   readonly ackEvery?: number;
   /** Told of every logged value the log lets go of (see OutboundLog). */
   readonly onRelease?: (value: T) => void;
+  /**
+   * Where a session adopted from another process stands: the peer acknowledged `acknowledged`
+   * (the log continues after it) and `received` came in. @default both 0 (a new session)
+   */
+  readonly start?: { readonly acknowledged: number; readonly received: number };
 }
 
 /** `T` is what the owner keeps per sent envelope to re-send it (encoded bytes, a shared frame…). */
 export class SessionChannel<T> {
   readonly sid: string;
   readonly #log: OutboundLog<T>;
-  readonly #inbound = new InboundSequence();
+  readonly #inbound: InboundSequence;
   readonly #acks: Acknowledger;
 
   constructor(options: SessionChannelOptions<T>) {
     this.sid = options.sid;
     this.#log = new OutboundLog<T>(options.limits, options.onRelease);
+    this.#inbound = new InboundSequence(options.start?.received ?? 0);
+    if (options.start !== undefined) this.#log.startAfter(options.start.acknowledged);
     this.#acks = new Acknowledger(options);
   }
 

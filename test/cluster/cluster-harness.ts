@@ -114,6 +114,51 @@ export async function connect(node: ClusterNode, name: string, rooms: string[] =
   return { client, ticks, directs, id };
 }
 
+/** A client that follows its session across nodes (docs/cluster.md "Resume across nodes"). */
+export interface RoamingClient extends RecordingClient {
+  /** Every `open` after the first: did the session resume? */
+  readonly reopens: Array<{ resumed: boolean; reason?: string | undefined }>;
+  /** When each of those opens happened (Date.now()). */
+  readonly reopenedAt: number[];
+  /** `noted` echoes seen (watchers): `${from}:${i}`. */
+  readonly noted: string[];
+}
+
+/**
+ * Connect to `nodes[home]`, reconnecting (quickly) to the next node in the list after a drop; a
+ * node that is gone refuses the connection and the client moves on to the next one.
+ */
+export async function connectRoaming(nodes: readonly ClusterNode[], home: number, name: string, rooms: string[] = []): Promise<RoamingClient> {
+  let attempt = 0;
+  const client = createClient<Loose>(() => nodes[(home + attempt++) % nodes.length]!.url, {
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    network: null,
+    reconnect: { minDelay: 20, maxDelay: 100 },
+    auth: () => ({ name, rooms }),
+  });
+  clients.add(client);
+  // Attempts at the dead node fail (ECONNREFUSED) until the url function moves on: expected.
+  client.lifecycle.on('error', () => undefined);
+  const ticks: string[] = [];
+  const directs: number[] = [];
+  const noted: string[] = [];
+  const reopens: Array<{ resumed: boolean; reason?: string | undefined }> = [];
+  const reopenedAt: number[] = [];
+  client.on('tick', (t: { from: string; i: number }) => void ticks.push(`${t.from}:${t.i}`));
+  client.on('direct', (d: { n: number }) => void directs.push(d.n));
+  client.on('noted', (t: { from: string; i: number }) => void noted.push(`${t.from}:${t.i}`));
+  await new Promise<void>((resolve, reject) => {
+    client.lifecycle.once('open', () => resolve());
+    client.lifecycle.once('close', (info) => reject(new Error(`closed ${info.code} ${info.reason}`)));
+  });
+  client.lifecycle.on('open', (info) => {
+    reopens.push({ resumed: info.resumed, reason: info.reason });
+    reopenedAt.push(Date.now());
+  });
+  const { id } = (await client.request('whoami', undefined)) as { id: string };
+  return { client, ticks, directs, id, reopens, reopenedAt, noted };
+}
+
 /** Lost and duplicated among `got`, against every `${from}:${i}` for i < count per sender. */
 export function tally(got: readonly string[], senders: readonly string[], count: number): { lost: number; duplicated: number; foreign: number } {
   const seen = new Map<string, number>();

@@ -33,6 +33,8 @@ server.on('error', (err) => {
 server.on('connection', (peer) => {
   peer.data.name = peer.identity?.name;
   if (Array.isArray(peer.identity?.rooms)) peer.join(peer.identity.rooms);
+  // A client's own stream (resume across nodes): every note is echoed to the watchers' room.
+  peer.on('note', ({ i }) => server.to('watch').emit('noted', { from: peer.identity?.name, i }));
 });
 
 server.handle('whoami', (_payload, peer) => ({ id: peer.id, node: server.stats().adapter?.nodeId }));

@@ -10,8 +10,8 @@ import type { InboundVerdict } from '../../../src/session/inbound-sequence.js';
 import type { ReplayPlan } from '../../../src/session/outbound-log.js';
 import { SessionChannel } from '../../../src/session/session-channel.js';
 import type { BudgetMember, LogBudget } from './log-budget.js';
-import { sharedEntry } from './log-entry.js';
-import type { LogEntry, SharedBody, SharedEntry } from './log-entry.js';
+import { entryBytes, sharedEntry } from './log-entry.js';
+import type { DirectEntry, LogEntry, SharedBody, SharedEntry } from './log-entry.js';
 import type { SessionPositions } from './session-store.js';
 
 /** Options of a {@link ServerSession}. */
@@ -27,6 +27,10 @@ export interface ServerSessionOptions {
   readonly sendAck: (seq: number) => void;
   /** The log lost its resumability (its own bound, or the budget's). Called once per session. */
   readonly overflowed: () => void;
+  /** Where a session adopted from another node stands (see SessionChannelOptions.start). */
+  readonly start?: { readonly acknowledged: number; readonly received: number };
+  /** The client acknowledged more, or another of its envelopes was delivered (a shared store persists it). */
+  readonly moved?: () => void;
 }
 
 /** Seq numbering, logging and replay of one session at the server. */
@@ -47,6 +51,7 @@ export class ServerSession implements BudgetMember {
       scheduler: options.scheduler,
       sendAck: options.sendAck,
       onRelease: (entry) => budget.release(entry),
+      ...(options.start === undefined ? {} : { start: options.start }),
     });
     budget.add(this);
   }
@@ -76,12 +81,17 @@ export class ServerSession implements BudgetMember {
 
   /** The client acknowledged up to `seq`; false when that is more than was ever sent (1008). */
   acknowledged(seq: number): boolean {
-    return this.#channel.acknowledged(seq);
+    const before = this.#channel.log.acknowledged;
+    const ok = this.#channel.acknowledged(seq);
+    if (ok && seq > before) this.#options.moved?.();
+    return ok;
   }
 
   /** Judges an incoming seq (duplicates dropped, gaps fatal); a delivered one is owed an ack. */
   accept(seq: number): InboundVerdict {
-    return this.#channel.accept(seq);
+    const verdict = this.#channel.accept(seq);
+    if (verdict === 'deliver') this.#options.moved?.();
+    return verdict;
   }
 
   // ——— the sending half ———
@@ -110,6 +120,13 @@ export class ServerSession implements BudgetMember {
   /** What to re-send to a client that received up to `ack` (`overflow`, `ahead`, `behind` refuse the resume). */
   replayAfter(ack: number): ReplayPlan<LogEntry> {
     return this.#channel.replayAfter(ack);
+  }
+
+  /** Keeps an envelope another node logged (an adopted session's replay): its seq is the next one. */
+  logRestored(data: string | Uint8Array): DirectEntry {
+    const entry: DirectEntry = { kind: 'direct', data, bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength };
+    this.#keep(entry);
+    return entry;
   }
 
   /** Drop the log for good (the budget's verdict, or the owner's). */

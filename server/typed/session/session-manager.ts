@@ -13,7 +13,7 @@ import { SessionCounters } from './resume-stats.js';
 import type { SessionStats } from './resume-stats.js';
 import { ServerSession } from './server-session.js';
 import { SessionIds } from './session-ids.js';
-import type { SessionChange, SessionEndReason, SessionStore } from './session-store.js';
+import type { AdoptedSession, SessionChange, SessionEndReason, SessionStore } from './session-store.js';
 import { SuspendedSessions } from './suspended-sessions.js';
 
 /** What the manager needs of whoever carries a session (the typed server's Peer). */
@@ -31,12 +31,21 @@ export interface SessionHolder {
    * manager has already forgotten it; the holder must not call {@link SessionManager.end}.
    */
   endSession(reason: SessionEndReason): void;
+  /** A shared store has the session's envelopes up to `seq` (they may go to the socket now). */
+  persisted?(seq: number): void;
 }
 
 /** The outcome of a hello that names a session held here. */
 export type LocalClaim<H> =
   /** Resume `session` of `holder`: welcome with `resumed: true`, then re-send `replay` before anything new. */
   | { readonly kind: 'resume'; readonly holder: H; readonly session: ServerSession; readonly replay: readonly LogEntry[] }
+  /** Refuse with `reason` (the claimant gets a new session). */
+  | { readonly kind: 'refuse'; readonly reason: ResumeFailure };
+
+/** The outcome of a hello that names a session this node does not hold. */
+export type ForeignClaim =
+  /** Another node held it and this one took it over: resume it from the store. */
+  | { readonly kind: 'adopt'; readonly adopted: AdoptedSession; readonly ack: number }
   /** Refuse with `reason` (the claimant gets a new session). */
   | { readonly kind: 'refuse'; readonly reason: ResumeFailure };
 
@@ -71,7 +80,18 @@ export class SessionManager<H extends SessionHolder> {
     this.#options = options;
     this.#ids = options.ids ?? new SessionIds();
     this.#budget = new LogBudget(policy.maxTotalBufferedBytes);
-    this.#store = policy.store({ scheduler, window: policy.window, maxEnded: Math.max(policy.maxSuspended, 1_000) });
+    this.#store = policy.store({
+      scheduler,
+      window: policy.window,
+      maxEnded: Math.max(policy.maxSuspended, 1_000),
+      maxBuffered: policy.maxBuffered,
+      persisted: (sid, seq) => this.#live.get(sid)?.holder.persisted?.(seq),
+      // Another node took the session over: this node's copy is over (its writes are fenced off).
+      moved: (sid) => {
+        const live = this.#live.get(sid);
+        if (live !== undefined) this.#finish(live, 'closed');
+      },
+    });
     this.#suspended = new SuspendedSessions({
       scheduler,
       window: policy.window,
@@ -106,9 +126,35 @@ export class SessionManager<H extends SessionHolder> {
 
   /** A new session with a fresh sid; `sendAck` writes a standalone ack while attached. */
   create(sendAck: (seq: number) => void): ServerSession {
-    const sid = this.#ids.mint();
+    return this.#session(this.#ids.mint(), sendAck, undefined);
+  }
+
+  /**
+   * The session of an adoption ({@link claimForeign}): it continues after the hello's `ack`, its
+   * log holds the envelopes the old node logged after it, re-sent by the caller.
+   */
+  restore(claim: Extract<ForeignClaim, { kind: 'adopt' }>, sendAck: (seq: number) => void): { session: ServerSession; replay: LogEntry[] } {
+    const { record, replay } = claim.adopted;
+    const session = this.#session(record.sid, sendAck, { acknowledged: claim.ack, received: record.positions.received });
+    return { session, replay: replay.map((data) => session.logRestored(data)) };
+  }
+
+  /** A durable store keeps every numbered envelope (with its seq) for another node's sake. */
+  logged(session: ServerSession, seq: number, data: () => string | Uint8Array, broadcastId: string | undefined): void {
+    const append = this.#store.append;
+    if (append !== undefined && this.#live.get(session.sid)?.session === session) this.#write(() => append.call(this.#store, session.sid, seq, data, broadcastId));
+  }
+
+  /** Does the store keep sessions for other nodes (then every envelope is {@link logged})? */
+  get shared(): boolean {
+    return this.#store.append !== undefined;
+  }
+
+  #session(sid: string, sendAck: (seq: number) => void, start: { acknowledged: number; received: number } | undefined): ServerSession {
     return new ServerSession({
       sid,
+      ...(start === undefined ? {} : { start }),
+      ...(this.#store.append === undefined ? {} : { moved: () => this.#moved(sid) }),
       maxBuffered: this.#options.policy.maxBuffered,
       maxBufferedBytes: this.#options.policy.maxBufferedBytes,
       scheduler: this.#options.scheduler,
@@ -118,11 +164,12 @@ export class SessionManager<H extends SessionHolder> {
     });
   }
 
-  /** `holder` carries `session` ({@link create} made it): it is live from now on. */
-  adopt(session: ServerSession, holder: H): void {
+  /** `holder` carries `session` ({@link create} or {@link restore} made it): it is live from now on. */
+  adopt(session: ServerSession, holder: H, peerId?: string): void {
     this.#live.set(session.sid, { holder, session });
     this.#write(() =>
       this.#store.create({
+        ...(peerId === undefined ? {} : { peerId }),
         sid: session.sid,
         identity: holder.identity,
         data: holder.data,
@@ -161,10 +208,39 @@ export class SessionManager<H extends SessionHolder> {
     const origin = this.#ids.classify(sid);
     // Garbage costs no store round trip.
     if (origin === 'malformed') return this.#refuse('unknown').reason;
+    return this.#refuse(this.#explained(sid, await this.#store.get(sid))).reason;
+  }
+
+  #explained(sid: string, lookup: Awaited<ReturnType<SessionStore['get']>>): ResumeFailure {
+    // A record of another node's session with a store that cannot adopt it: `unknown`. A sid of
+    // another run that no store knows: that run (or the shared store's data) is gone: `restart`.
+    if (lookup.kind === 'ended') return lookup.reason;
+    return this.#ids.classify(sid) === 'earlier' && lookup.kind === 'missing' ? 'restart' : 'unknown';
+  }
+
+  /** A durable store hears of the session's positions (and current data) as they move. */
+  #moved(sid: string): void {
+    const live = this.#live.get(sid);
+    if (live !== undefined) this.#write(() => this.#store.update(sid, { positions: live.session.positions, data: live.holder.data }));
+  }
+
+  /**
+   * The hello names `sid`, not held here: another node's session to take over (a shared store),
+   * or why not (the reason {@link explain} gives). Identity is checked before the take-over, so a
+   * stolen sid disturbs nothing.
+   */
+  async claimForeign(hello: HelloEnvelope, identity: unknown): Promise<ForeignClaim> {
+    const sid = hello.sid!;
+    const adopt = this.#store.adopt;
+    if (adopt === undefined || this.#ids.classify(sid) === 'malformed') return { kind: 'refuse', reason: await this.explain(sid) };
     const lookup = await this.#store.get(sid);
-    // A record of another node's session: adopting it across nodes is the multi-node store's part.
-    const reason = lookup.kind === 'ended' ? lookup.reason : origin === 'earlier' && lookup.kind === 'missing' ? 'restart' : 'unknown';
-    return this.#refuse(reason).reason;
+    if (lookup.kind !== 'found') return this.#refuse(this.#explained(sid, lookup));
+    if (!this.#options.policy.sameIdentity(lookup.record.identity, identity)) return this.#refuse('identity');
+    const ack = hello.ack ?? 0;
+    const adoption = await adopt.call(this.#store, sid, ack);
+    if (adoption.kind === 'refused') return this.#refuse(adoption.reason);
+    this.#counters.resumed += 1;
+    return { kind: 'adopt', adopted: adoption.session, ack };
   }
 
   /** The connection carrying `session` dropped: its window starts. */

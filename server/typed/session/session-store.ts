@@ -9,6 +9,7 @@
  * Writes may be asynchronous (a round trip to a broker): the server never waits for them on its
  * hot path and reports a rejected write through `'error'`. Reads are always awaited.
  */
+import type { ResumeFailure } from '../../../src/envelope.js';
 import type { Scheduler } from '../../../src/scheduler.js';
 
 /**
@@ -41,6 +42,8 @@ export interface SessionRecord {
   readonly state: 'attached' | 'suspended';
   /** When it was suspended (server clock, ms); with the window, when it expires. */
   readonly suspendedAt: number | undefined;
+  /** The peer id it had on the node that wrote the record (broadcasts `except` it). */
+  readonly peerId?: string;
 }
 
 /** The fields of a {@link SessionRecord} that changed. */
@@ -54,6 +57,29 @@ export type SessionLookup =
   | { readonly kind: 'ended'; readonly reason: Exclude<SessionEndReason, 'left'> }
   /** Never heard of it, or forgotten. */
   | { readonly kind: 'missing' };
+
+/** A broadcast an adopted session missed while no node held it (its id de-duplicates). */
+export interface CaughtUpBroadcast {
+  readonly id: string;
+  /** The encoded envelope, as a broadcast message (the same shape as the adapter's). */
+  readonly message: { readonly data: string | Uint8Array; readonly volatile: boolean };
+}
+
+/** A session another node held, taken over by this one (a store shared between nodes). */
+export interface AdoptedSession {
+  readonly record: SessionRecord;
+  /** The envelopes logged after the hello's `ack`, in seq order, encoded (their seq inside). */
+  readonly replay: ReadonlyArray<string | Uint8Array>;
+  /** Broadcasts to its rooms the old node never logged for it: delivered next, as new envelopes. */
+  readonly catchUp: readonly CaughtUpBroadcast[];
+  /** Ids of the broadcasts the session already has (live deliveries of these are dropped). */
+  readonly seen: ReadonlySet<string>;
+  /** Reads what its rooms got since `catchUp` was read: call once its rooms are joined here. */
+  topUp(): Promise<readonly CaughtUpBroadcast[]>;
+}
+
+/** The outcome of {@link SessionStore.adopt}. */
+export type Adoption = { readonly kind: 'adopted'; readonly session: AdoptedSession } | { readonly kind: 'refused'; readonly reason: ResumeFailure };
 
 /** A session store. Every write may be sync (`void`) or async (a promise the server does not await). */
 export interface SessionStore {
@@ -69,6 +95,18 @@ export interface SessionStore {
   end(sid: string, reason: SessionEndReason): void | Promise<void>;
   /** What the store knows of `sid` (a sid this node does not hold). */
   get(sid: string): Promise<SessionLookup>;
+  /**
+   * A store shared between nodes keeps every numbered envelope a session sends, with its seq
+   * (`data` encodes it, called at most once), so that another node can re-send it, and calls
+   * the context's `persisted` once it has it.
+   * `broadcastId`: the cluster-wide id of the broadcast it carries, if it is one.
+   */
+  append?(sid: string, seq: number, data: () => string | Uint8Array, broadcastId: string | undefined): void;
+  /**
+   * Take over `sid` (found by {@link get}, its identity checked) for this node: the store fences
+   * the old node off, and returns what to re-send after `ack` and what the session missed.
+   */
+  adopt?(sid: string, ack: number): Promise<Adoption>;
   /** Release timers and connections (server shutdown). */
   close(): Promise<void>;
 }
@@ -80,6 +118,15 @@ export interface SessionStoreContext {
   readonly window: number;
   /** Most ended sessions worth remembering at once (the store may keep fewer, never unbounded). */
   readonly maxEnded: number;
+  /** Most envelopes one session keeps (`resume.maxBuffered`): an adoption that needs more is refused. */
+  readonly maxBuffered?: number;
+  /**
+   * A shared store wrote `sid`'s envelopes up to `seq` (or gave up on them: a failure, reported):
+   * the server writes an envelope to its client only after this (write-ahead).
+   */
+  readonly persisted?: (sid: string, seq: number) => void;
+  /** Another node took `sid` over: the server ends its own copy (a shared store calls this). */
+  readonly moved?: (sid: string) => void;
 }
 
 /** Builds a store for one server: `createServer({ resume: { store } })`. */
