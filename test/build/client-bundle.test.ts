@@ -99,6 +99,8 @@ describe('browser bundles', () => {
     // client checks options against its own kinds only, a shorter trace summary and DEBUG matcher,
     // terser `sequences: false, inline: 1`, one binary-data helper, the acknowledger reading the
     // channel's options, one envelopeError factory (docs/client.md#size has the per-change log).
-    expect(gzipped).toBeLessThanOrEqual(13_050);
+    // +57 B (13,050 → 13,107 by zlib) for resume across nodes: a session channel can start from
+    // positions adopted from another node (src/session, shared with the server).
+    expect(gzipped).toBeLessThanOrEqual(13_120);
   });
 });

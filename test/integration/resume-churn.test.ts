@@ -93,7 +93,13 @@ describe('session resume: churn', () => {
     expect(server.stats().sessions).toMatchObject({ live: count, suspended: count });
     const held = heapAfterGc() - baseline;
     expireAll();
-    const after = heapAfterGc() - baseline;
+    // The least of a few settled samples: a leak stays in every one, the test runner's own
+    // transient allocations (many on a loaded CI machine) do not.
+    let after = Infinity;
+    for (let i = 0; i < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      after = Math.min(after, heapAfterGc() - baseline);
+    }
 
     expect(server.stats().sessions).toMatchObject({ live: 0, suspended: 0, logBytes: 0, expired: 2_000 + count, overflowed: 0 });
     expect([server.peers.size, server.adapter.roomNames(), scheduler.pending]).toEqual([0, [], 0]);
