@@ -10,6 +10,8 @@ import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, Outgoi
 import { selfSignedCertificate } from '../../demo/self-signed.mjs';
 import { Connection } from '../../src/rfc6455/connection.js';
 import { RawClient } from './raw-client.js';
+import { WebSocketServer } from '../../server/socket/websocket-server.js';
+import type { WebSocketServerOptions } from '../../server/socket/websocket-server.js';
 
 let certificate: { key: string; cert: string } | undefined;
 
@@ -17,6 +19,23 @@ let certificate: { key: string; cert: string } | undefined;
 export function testCertificate(): { key: string; cert: string } {
   certificate ??= selfSignedCertificate();
   return certificate;
+}
+
+/**
+ * A listening TLS `WebSocketServer` on 127.0.0.1 (HTTP/2 and HTTP/1.1 on one port, the test
+ * certificate); `cleanups` gets its teardown (every client terminated, then the server closed).
+ */
+export async function listenTls(options: Omit<WebSocketServerOptions, 'port' | 'host' | 'tls'>, cleanups: Array<() => Promise<void> | void>): Promise<WebSocketServer> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', tls: testCertificate(), ...options });
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close(() => resolve());
+      }),
+  );
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  return wss;
 }
 
 /**

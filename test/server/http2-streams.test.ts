@@ -9,10 +9,9 @@ import { constants } from 'node:http2';
 import type { ClientHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from '../../server/socket/websocket-server.js';
 import type { WebSocketServerOptions } from '../../server/socket/websocket-server.js';
 import type { ServerConnection } from '../../server/socket/server-connection.js';
-import { H2EngineClient, answer, closeH2, connectH2, extendedConnect, testCertificate } from '../helpers/h2-client.js';
+import { H2EngineClient, answer, closeH2, connectH2, extendedConnect, listenTls } from '../helpers/h2-client.js';
 import { encodeClientFrame } from '../helpers/raw-client.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -28,15 +27,7 @@ interface Closed {
 
 /** A TLS WebSocketServer echoing on every path; records every server-side close. */
 async function start(options: Omit<WebSocketServerOptions, 'port' | 'host' | 'tls'> = {}) {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', tls: testCertificate(), ...options });
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const ws of wss.clients) ws.terminate();
-        wss.close(() => resolve());
-      }),
-  );
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const wss = await listenTls(options, cleanups);
   const closed: Closed[] = [];
   const sockets = new Map<string, ServerConnection>();
   wss.on('connection', (ws, req) => {

@@ -6,7 +6,6 @@
 import type { Http2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from '../../../server/socket/websocket-server.js';
 import type { WebSocketServerOptions } from '../../../server/socket/websocket-server.js';
 import { isHttp2Request } from '../../../server/socket/http2-upgrade.js';
 import { echo } from '../../../server/tools/cli.js';
@@ -14,7 +13,7 @@ import { createClient } from '../../../client/node/index.js';
 import type { WebSocketConstructor } from '../../../client/transport.js';
 import { WebSocket } from '../../../client/node/websocket.js';
 import { createServer } from '../../../server/typed/server.js';
-import { testCertificate } from '../../helpers/h2-client.js';
+import { listenTls, testCertificate } from '../../helpers/h2-client.js';
 import { Recorded, closeAllNode } from '../../helpers/node-websocket.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -30,15 +29,7 @@ interface Seen {
 }
 
 async function start(options: Omit<WebSocketServerOptions, 'port' | 'host' | 'tls'> = {}) {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', tls: testCertificate(), ...options });
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const ws of wss.clients) ws.terminate();
-        wss.close(() => resolve());
-      }),
-  );
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const wss = await listenTls(options, cleanups);
   echo(wss);
   const seen: Seen[] = [];
   wss.on('connection', (_ws, req) => seen.push({ http2: isHttp2Request(req), session: isHttp2Request(req) ? req.stream.session : undefined, url: req.url }));
