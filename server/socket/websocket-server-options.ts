@@ -8,6 +8,7 @@ import type { HandshakeOptions, HandshakeRefusal } from './handshake.js';
 import type { Http2WebSocketHost } from './http2-upgrade.js';
 import type { PerMessageDeflateOptions } from './permessage-deflate.js';
 import { DEFAULTS as CONNECTION_DEFAULTS } from './server-connection-options.js';
+import type { ServerConnectionOptions } from './server-connection-options.js';
 import type { ServerConnection } from './server-connection.js';
 
 /** Defaults of {@link WebSocketServerOptions}. */
@@ -29,8 +30,11 @@ export const DEFAULTS = Object.freeze({
   maxFragments: CONNECTION_DEFAULTS.maxFragments,
 });
 
+/** The connection limits every accepted connection gets, declared once (ServerConnectionOptions). */
+type ConnectionLimits = Pick<ServerConnectionOptions, 'maxPayload' | 'maxFragments' | 'closeTimeout'>;
+
 /** Options of {@link WebSocketServer}: exactly one of `port`, `server` or `noServer`. */
-export interface WebSocketServerOptions extends HandshakeOptions {
+export interface WebSocketServerOptions extends HandshakeOptions, ConnectionLimits {
   /** Listen on this port (0 picks a free one); the server creates its own `http.Server`. */
   readonly port?: number | undefined;
   /** Host to listen on with `port`. @default all interfaces */
@@ -55,12 +59,8 @@ export interface WebSocketServerOptions extends HandshakeOptions {
   readonly noServer?: boolean | undefined;
   /** Accept upgrades only for this pathname (query ignored). */
   readonly path?: string | undefined;
-  readonly maxPayload?: number | undefined;
-  readonly maxFragments?: number | undefined;
   /** In ms. @default DEFAULTS.handshakeTimeout (10000) */
   readonly handshakeTimeout?: number | undefined;
-  /** In ms. @default DEFAULTS.closeTimeout (30000) */
-  readonly closeTimeout?: number | undefined;
   readonly maxHeaderBytes?: number | undefined;
   /**
    * permessage-deflate (RFC 7692): `true` for the defaults, an object to tune it, `false` (the
